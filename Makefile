@@ -1,0 +1,37 @@
+# Two commands run the workshop and the tests; each creates the .venv it needs.
+#   make serve   set up and start the workshop (JupyterLab on 127.0.0.1, notebooks/)
+#   make test    set up and run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8888
+
+.PHONY: serve test bench data lint clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
+serve: $(VENV)/.installed
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
+
+test: $(VENV)/.installed
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks
+
+data: $(VENV)/.installed
+	$(BIN)/python -m workbook.datasets regenerate
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

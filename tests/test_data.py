@@ -1,0 +1,214 @@
+"""Loading tables: encodings, aliases, coercion, and one clear bilingual error for bad input."""
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from workbook import data, i18n
+from workbook.errors import WorkbookInputError
+
+HEADER = "客户编号,客户名称,首次购买日期,最近购买日期,近12月订单数,近12月销售额,近12月毛利,满意度,推荐意愿"
+ROWS = [
+    "C001,上海华创机械有限公司,2021-03-02,2026-06-01,8,120000.50,30000,5,9",
+    "C002,杭州云启零售有限公司,2024/1/5,2026年5月3日,2,8000,1500.25,3,6",
+    "C003,成都天府物流股份有限公司,,,0,0,0,4,7",
+]
+
+
+def csv_text(*rows: str, header: str = HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+def load_error(source, **kw) -> WorkbookInputError:
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_customers(source, **kw)
+    return caught.value
+
+
+# ---------------------------------------------------------------- what loads
+
+
+def test_minimal_chinese_file_loads_with_canonical_columns_and_types():
+    frame = data.load_customers(csv_text(*ROWS).encode(), name="客户.csv")
+    assert list(frame.columns) == ["customer_id", "name", "first_purchase_date", "last_purchase_date",
+                                   "orders_12m", "revenue_12m", "gross_profit_12m", "satisfaction",
+                                   "recommend_score"]
+    assert frame["orders_12m"].dtype == "int64" and frame["satisfaction"].tolist() == [5, 3, 4]
+    assert frame["revenue_12m"].tolist() == [120000.5, 8000.0, 0.0]
+    assert frame["first_purchase_date"].tolist()[:2] == [pd.Timestamp("2021-03-02"), pd.Timestamp("2024-01-05")]
+    assert frame["last_purchase_date"][1] == pd.Timestamp("2026-05-03")
+    assert frame["first_purchase_date"].isna().tolist() == [False, False, True]
+    assert list(frame.index) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_encodings_chinese_excel_exports(encoding):
+    frame = data.load_customers(csv_text(*ROWS).encode(encoding), name="x.csv")
+    assert frame["name"][0] == "上海华创机械有限公司"
+
+
+def test_excel_unicode_text_is_utf16_with_tabs():
+    text = csv_text(*ROWS).replace(",", "\t")
+    frame = data.load_customers(text.encode("utf-16"), name="x.txt")
+    assert frame.shape == (3, 9) and frame["name"][2].startswith("成都")
+
+
+def test_english_headers_and_dataframe_source():
+    english = pd.DataFrame({"Customer_ID": ["a"], "name": ["甲"], "First Purchase Date": ["2025-01-01"],
+                            "last_purchase_date": ["2025-02-01"], "orders_12m": [1], "revenue_12m": [10.0],
+                            "gross_profit_12m": [2.0], "satisfaction": [4], "recommend_score": [10]})
+    frame = data.load_customers(english)
+    assert frame.loc[0, "customer_id"] == "a" and frame.loc[0, "recommend_score"] == 10
+
+
+def test_people_written_numbers_and_dates():
+    row = "Ｃ００９ ,某公司,2026.01.05,20260301,１２,1.2万,\"¥1,234.50\",4,8"
+    frame = data.load_customers(csv_text(row).encode(), name="x.csv")
+    assert frame.loc[0, "customer_id"] == "C009"  # full-width folded, spaces stripped
+    assert frame.loc[0, "orders_12m"] == 12
+    assert frame.loc[0, "revenue_12m"] == 12000.0  # 1.2 万 = 1.2 × 10,000
+    assert frame.loc[0, "gross_profit_12m"] == 1234.5
+    assert frame.loc[0, "last_purchase_date"] == pd.Timestamp("2026-03-01")
+
+
+def test_header_units_in_brackets_are_ignored():
+    header = HEADER.replace("近12月销售额", "近12月销售额（元）")
+    frame = data.load_customers(csv_text(ROWS[0], header=header).encode(), name="x.csv")
+    assert frame.loc[0, "revenue_12m"] == 120000.5
+
+
+def test_categories_accept_codes_and_chinese():
+    header = HEADER + ",企业规模,经销商等级,会员"
+    frame2 = data.load_customers(csv_text(ROWS[0] + ",大型,b,是", ROWS[1] + ",small,,否", header=header).encode())
+    assert frame2["company_size"].tolist() == ["large", "small"]
+    assert frame2["dealer_class"].tolist()[0] == "B" and pd.isna(frame2["dealer_class"][1])
+    assert frame2["member"].tolist() == [True, False]
+
+
+def excel_bytes(rows: list[list], title_rows: int = 0, first_sheet_prose: bool = False) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    if first_sheet_prose:
+        sheet.title = "说明"
+        sheet["A1"] = "本文件为客户清单，请勿修改表头。"
+        sheet = book.create_sheet("客户")
+    for i in range(title_rows):
+        sheet.cell(row=i + 1, column=1, value=f"2026年客户清单 第{i + 1}行标题")
+        sheet.merge_cells(start_row=i + 1, start_column=1, end_row=i + 1, end_column=5)
+    for r, values in enumerate(rows, start=title_rows + 1):
+        for c, value in enumerate(values, start=1):
+            sheet.cell(row=r, column=c, value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_excel_header_found_below_merged_title_rows_and_on_a_later_sheet():
+    rows = [HEADER.split(","), *[r.split(",") for r in ROWS]]
+    rows[1][4] = 8  # a real number cell
+    for blob in (excel_bytes(rows, title_rows=2), excel_bytes(rows, first_sheet_prose=True)):
+        frame = data.load_customers(blob, name="客户.xlsx")
+        assert frame.shape == (3, 9) and frame.loc[0, "orders_12m"] == 8
+
+
+def test_excel_row_numbers_in_messages_match_the_sheet():
+    rows = [HEADER.split(","), *[r.split(",") for r in ROWS]]
+    rows[2][7] = 9  # satisfaction of C002, which sits on Excel row 3 + 2 title rows = row 5
+    err = load_error(excel_bytes(rows, title_rows=2), name="客户.xlsx")
+    assert err.keys == ["data.out_of_range"] and err.problems[0].rows == (5,)
+
+
+# ---------------------------------------------------------------- what fails, and how it says so
+
+
+def test_several_problems_reported_at_once_in_file_order():
+    bad = [
+        "C001,甲,2021-03-02,2026-06-01,很多,120000,30000,6,9",
+        "C001,乙,2024-01-05,2023-01-01,2,abc,1500,3,11",
+    ]
+    err = load_error(csv_text(*bad).encode(), name="customers.csv")
+    assert err.keys == ["data.duplicate_ids", "data.last_before_first", "data.not_integer",
+                        "data.not_number", "data.out_of_range", "data.out_of_range"]
+    zh = err.message("zh")
+    assert zh.startswith("customers.csv：发现 6 处问题")
+    assert "列「满意度」，第 2 行：数值 6 超出范围，应在 1–5 之间。" in zh
+    assert "列「近12月订单数」，第 2 行：应为整数，但读到 '很多'。" in zh
+    en = err.message("en")
+    assert "column '推荐意愿', rows 3: values 11 are outside the range 0–10." in en
+    assert "column '客户编号', rows 2、3" not in en and "rows 2, 3: ids C001 appear more than once" in en
+
+
+def test_message_follows_the_active_language():
+    err = load_error(csv_text(ROWS[0].replace(",5,9", ",0,9")).encode(), name="c.csv")
+    with i18n.language("en"):
+        assert str(err).startswith("c.csv: 1 problem\n1. column '满意度', rows 2: values 0 are outside")
+    assert str(err).startswith("c.csv：发现 1 处问题")
+
+
+def test_missing_and_misspelled_columns():
+    header = HEADER.replace("满意度", "满意").replace(",推荐意愿", "")
+    err = load_error(csv_text(ROWS[0].rsplit(",", 1)[0], header=header).encode(), name="c.csv")
+    assert err.keys == ["data.missing_column_suggest", "data.missing_column"]
+    assert "「满意」" in err.message("zh") and "recommend_score / 推荐意愿" in err.message("en")
+
+
+def test_unreadable_cells_are_not_also_reported_as_empty():
+    err = load_error(csv_text("C001,甲,2021-03-02,2026-06-01,8,120000,30000,五,9").encode(), name="c.csv")
+    assert err.keys == ["data.not_integer"]
+
+
+@pytest.mark.parametrize(("blob", "key"), [
+    (b"", "data.empty_file"),
+    (b"  \n\n", "data.empty_file"),
+    (HEADER.encode() + b"\n", "data.no_rows"),
+    (csv_text(*ROWS).replace(",", ";").encode(), "data.wrong_separator"),
+    (csv_text(*ROWS).replace(",", "，").encode(), "data.wrong_separator"),
+    (csv_text(ROWS[0] + ",多余").encode(), "data.ragged_row"),
+    (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "data.old_excel"),
+    (b"PK\x03\x04 not really a zip", "data.unreadable_excel"),
+])
+def test_file_level_problems(blob, key):
+    assert load_error(blob, name="f.csv").keys == [key]
+
+
+def test_excel_without_a_recognisable_header():
+    err = load_error(excel_bytes([["a", "b"], [1, 2]]), name="x.xlsx")
+    assert err.keys == ["data.no_header"] and "客户编号" in err.message("zh")
+
+
+def test_size_limit(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "MAX_BYTES", 100)
+    path = tmp_path / "big.csv"
+    path.write_text(csv_text(*ROWS * 5), encoding="utf-8")
+    assert load_error(path).keys == ["data.file_too_large"]
+    assert load_error(path.read_bytes(), name="big.csv").keys == ["data.file_too_large"]
+
+
+def test_missing_file():
+    err = load_error("没有这个文件.csv")
+    assert err.keys == ["data.file_not_found"] and "没有这个文件.csv" in str(err)
+
+
+def test_transactions_against_customers():
+    customers = data.load_customers(csv_text(*ROWS).encode(), name="c.csv")
+    orders = "订单号,客户编号,订单日期,金额,毛利\nO1,C001,2026-01-02,100,20\nO2,C999,2026-01-03,50,10\n"
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(orders.encode(), name="t.csv", customers=customers)
+    assert caught.value.keys == ["data.unknown_customers"] and caught.value.problems[0].rows == (3,)
+    loaded = data.load_transactions(orders.encode(), name="t.csv")
+    assert loaded["amount"].sum() == 150.0
+
+
+def test_input_dataframe_is_not_mutated():
+    frame = pd.DataFrame([r.split(",") for r in ROWS], columns=HEADER.split(","))
+    before = frame.copy()
+    data.load_customers(frame)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_require_columns():
+    with pytest.raises(WorkbookInputError) as caught:
+        data.require_columns(pd.DataFrame({"a": [1]}), ["a", "trust"], "upload.csv")
+    assert caught.value.keys == ["data.missing_column"] and "trust" in str(caught.value)
