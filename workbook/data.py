@@ -540,8 +540,25 @@ def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
 
 
 def _clean_text(series: pd.Series) -> pd.Series:
-    """Strings folded to NFKC (full-width digits → ASCII) and stripped; NA tokens become missing."""
-    text = series.astype("string").str.normalize("NFKC").str.strip()
+    """Strings folded to NFKC (full-width digits → ASCII) and stripped; NA tokens become missing.
+
+    Works on the distinct values only (ids repeat across millions of orders), and keeps a
+    categorical column categorical.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cleaned = _clean_unique(series.cat.categories.to_series())
+        if cleaned.is_unique and cleaned.notna().all():
+            return series.cat.rename_categories(cleaned.to_numpy())
+        series = series.astype("string")
+    codes, uniques = pd.factorize(series)
+    cleaned = _clean_unique(pd.Series(uniques, dtype="string")).to_numpy()
+    values = pd.array(cleaned.take(codes), dtype="string")
+    values[codes < 0] = pd.NA
+    return pd.Series(values, index=series.index)
+
+
+def _clean_unique(text: pd.Series) -> pd.Series:
+    text = text.astype("string").str.normalize("NFKC").str.strip()
     return text.mask(text.str.lower().isin(NA_TOKENS))
 
 
