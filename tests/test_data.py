@@ -212,3 +212,80 @@ def test_require_columns():
     with pytest.raises(WorkbookInputError) as caught:
         data.require_columns(pd.DataFrame({"a": [1]}), ["a", "trust"], "upload.csv")
     assert caught.value.keys == ["data.missing_column"] and "trust" in str(caught.value)
+
+
+# ---------------------------------------------------------------- the messy teaching set
+
+MESSY = data.DATASETS_DIR / "messy"
+LOADS = ["customers_gbk.csv", "customers_utf8_bom.csv", "customers_utf16_tab.txt", "customers_merged_header.xlsx",
+         "customers_second_sheet.xlsx", "customers_currency_text.csv", "customers_mixed_dates.csv",
+         "customers_blank_lines.csv"]
+FAILS = {
+    "customers_missing_column.csv": ["data.missing_column"],
+    "customers_misspelled_column.csv": ["data.missing_column_suggest", "data.missing_column_suggest"],
+    "customers_wrong_types.csv": ["data.not_integer", "data.not_number"],
+    "customers_out_of_range.csv": ["data.out_of_range"] * 3,
+    "customers_duplicate_ids.csv": ["data.duplicate_ids"],
+    "customers_blank_ids.csv": ["data.missing_values"],
+    "customers_bad_dates.csv": ["data.not_date"],
+    "customers_last_before_first.csv": ["data.last_before_first"],
+    "customers_bad_category.csv": ["data.not_allowed", "data.not_allowed"],
+    "customers_semicolon.csv": ["data.wrong_separator"],
+    "customers_fullwidth_comma.csv": ["data.wrong_separator"],
+    "empty.csv": ["data.empty_file"],
+    "customers_header_only.csv": ["data.no_rows"],
+    "customers_no_header.xlsx": ["data.no_header"],
+}
+
+
+@pytest.mark.parametrize("name", LOADS)
+def test_messy_files_that_load(name):
+    clean = data.load_customers(data.DATASETS_DIR / "customers.csv").set_index("customer_id")
+    frame = data.load_customers(MESSY / name)
+    assert len(frame) >= 5 and frame["customer_id"].is_unique
+    # Whatever the encoding or layout, the values are those of the clean sample.
+    same = clean.loc[frame["customer_id"], ["name", "satisfaction"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(frame[["name", "satisfaction"]], same, check_dtype=False)
+
+
+@pytest.mark.parametrize(("name", "keys"), FAILS.items())
+def test_messy_files_that_fail_say_why(name, keys):
+    err = load_error(MESSY / name)
+    assert sorted(err.keys) == sorted(keys)
+    for lang in ("zh", "en"):
+        text = err.message(lang)
+        assert text.startswith(name) and "Traceback" not in text
+        assert all(p.column is None or p.column in text for p in err.problems)
+
+
+def test_messy_file_with_many_problems_reports_them_all():
+    err = load_error(MESSY / "customers_many_problems.csv")
+    assert len({p.column for p in err.problems}) >= 4
+
+
+@pytest.mark.parametrize(("name", "loader", "keys"), [
+    ("transactions_bad_amounts.csv", data.load_transactions, ["data.amount_not_positive", "data.profit_above_amount"]),
+    ("nps_bad_scores.csv", data.load_nps_survey, ["data.not_integer", "data.out_of_range", "data.not_allowed"]),
+    ("servqual_bad_importance.csv", data.load_servqual, ["data.importance_not_100", "data.out_of_range"]),
+])
+def test_messy_survey_and_transaction_files(name, loader, keys):
+    with pytest.raises(WorkbookInputError) as caught:
+        loader(MESSY / name)
+    assert sorted(caught.value.keys) == sorted(keys)
+
+
+def test_messy_transactions_with_unknown_customers():
+    customers = data.load_customers(data.DATASETS_DIR / "customers.csv")
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(MESSY / "transactions_unknown_customers.csv", customers=customers)
+    assert caught.value.keys == ["data.unknown_customers"]
+
+
+@pytest.mark.parametrize(("name", "loader"), [
+    ("customers.csv", data.load_customers), ("customers_2025.csv", data.load_customers),
+    ("transactions.csv", data.load_transactions), ("nps_survey.csv", data.load_nps_survey),
+    ("servqual.csv", data.load_servqual),
+])
+def test_sample_data_loads_clean(name, loader):
+    frame = loader(data.DATASETS_DIR / name)
+    assert len(frame) > 100

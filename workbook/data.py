@@ -21,7 +21,7 @@ Example
 -------
 >>> from workbook import data
 >>> customers = data.load_customers(data.DATASETS_DIR / "customers.csv")
->>> customers["satisfaction"].between(1, 5).all()
+>>> bool(customers["satisfaction"].between(1, 5).all())
 True
 """
 
@@ -628,8 +628,10 @@ def _problems_from(cases: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec) ->
     checks = {c.key: c for c in spec.checks}
     problems = []
     # A frame-wide check reports each failing row once per column; report it under its first column.
-    cases = cases.assign(column=cases["check"].map({k: c.needs[0] for k, c in checks.items()})
-                         .fillna(cases["column"]))
+    frame_check = cases["check"].isin(list(checks))
+    column = cases["column"].astype(object)
+    column[frame_check] = [checks[k].needs[0] for k in cases.loc[frame_check, "check"]]
+    cases = cases.assign(column=column)
     for (check, column), group in cases.groupby(["check", "column"], sort=False, dropna=False):
         rows = tuple(dict.fromkeys(group["index"].dropna().astype(int)))
         if check == "not_nullable":
@@ -676,5 +678,6 @@ def _check_known_customers(frame: pd.DataFrame, customers: pd.DataFrame, label: 
     if unknown.any():
         ids = ", ".join(frame.loc[unknown, "customer_id"].drop_duplicates().head(3).astype(str))
         rows = tuple(frame.index[unknown])
-        raise WorkbookInputError(label, [Problem("data.unknown_customers", column="customer_id",
+        where = frame.attrs.get("headers", {}).get("customer_id", "customer_id")
+        raise WorkbookInputError(label, [Problem("data.unknown_customers", column=where,
                                                  rows=rows[:5], n_rows=len(rows), params={"values": ids})])
