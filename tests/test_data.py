@@ -37,7 +37,8 @@ def test_minimal_chinese_file_loads_with_canonical_columns_and_types():
                                    "recommend_score"]
     assert frame["orders_12m"].dtype == "int64" and frame["satisfaction"].tolist() == [5, 3, 4]
     assert frame["revenue_12m"].tolist() == [120000.5, 8000.0, 0.0]
-    assert frame["first_purchase_date"].tolist()[:2] == [pd.Timestamp("2021-03-02"), pd.Timestamp("2024-01-05")]
+    first = frame["first_purchase_date"].tolist()
+    assert first[:2] == [pd.Timestamp("2021-03-02"), pd.Timestamp("2024-01-05")]
     assert frame["last_purchase_date"][1] == pd.Timestamp("2026-05-03")
     assert frame["first_purchase_date"].isna().tolist() == [False, False, True]
     assert list(frame.index) == [0, 1, 2]
@@ -81,7 +82,8 @@ def test_header_units_in_brackets_are_ignored():
 
 def test_categories_accept_codes_and_chinese():
     header = HEADER + ",企业规模,经销商等级,会员"
-    frame2 = data.load_customers(csv_text(ROWS[0] + ",大型,b,是", ROWS[1] + ",small,,否", header=header).encode())
+    text = csv_text(ROWS[0] + ",大型,b,是", ROWS[1] + ",small,,否", header=header)
+    frame2 = data.load_customers(text.encode())
     assert frame2["company_size"].tolist() == ["large", "small"]
     assert frame2["dealer_class"].tolist()[0] == "B" and pd.isna(frame2["dealer_class"][1])
     assert frame2["member"].tolist() == [True, False]
@@ -217,8 +219,8 @@ def test_require_columns():
 # ---------------------------------------------------------------- the messy teaching set
 
 MESSY = data.DATASETS_DIR / "messy"
-LOADS = ["customers_gbk.csv", "customers_utf8_bom.csv", "customers_utf16_tab.txt", "customers_merged_header.xlsx",
-         "customers_second_sheet.xlsx", "customers_currency_text.csv", "customers_mixed_dates.csv",
+LOADS = ["customers_gbk.csv", "customers_utf8_bom.csv", "customers_utf16_tab.txt",
+         "customers_merged_header.xlsx", "customers_second_sheet.xlsx", "customers_currency_text.csv", "customers_mixed_dates.csv",
          "customers_blank_lines.csv"]
 FAILS = {
     "customers_missing_column.csv": ["data.missing_column"],
@@ -264,8 +266,10 @@ def test_messy_file_with_many_problems_reports_them_all():
 
 
 @pytest.mark.parametrize(("name", "loader", "keys"), [
-    ("transactions_bad_amounts.csv", data.load_transactions, ["data.amount_not_positive", "data.profit_above_amount"]),
-    ("nps_bad_scores.csv", data.load_nps_survey, ["data.not_integer", "data.out_of_range", "data.not_allowed"]),
+    ("transactions_bad_amounts.csv", data.load_transactions,
+     ["data.amount_not_positive", "data.profit_above_amount"]),
+    ("nps_bad_scores.csv", data.load_nps_survey,
+     ["data.not_integer", "data.out_of_range", "data.not_allowed"]),
     ("servqual_bad_importance.csv", data.load_servqual, ["data.importance_not_100", "data.out_of_range"]),
 ])
 def test_messy_survey_and_transaction_files(name, loader, keys):
