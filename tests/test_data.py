@@ -220,8 +220,8 @@ def test_require_columns():
 
 MESSY = data.DATASETS_DIR / "messy"
 LOADS = ["customers_gbk.csv", "customers_utf8_bom.csv", "customers_utf16_tab.txt",
-         "customers_merged_header.xlsx", "customers_second_sheet.xlsx", "customers_currency_text.csv", "customers_mixed_dates.csv",
-         "customers_blank_lines.csv"]
+         "customers_merged_header.xlsx", "customers_second_sheet.xlsx", "customers_currency_text.csv",
+         "customers_mixed_dates.csv", "customers_blank_lines.csv"]
 FAILS = {
     "customers_missing_column.csv": ["data.missing_column"],
     "customers_misspelled_column.csv": ["data.missing_column_suggest", "data.missing_column_suggest"],
