@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _requirement(spec: str) -> tuple[str, str]:
-    """'pandas>=3.0' → ('pandas', '>=3.0'), names folded as pip folds them."""
-    name, bound = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec).groups()
+    """'pandas>=3.0' → ('pandas', '>=3.0'), names folded as pip folds them, extras dropped."""
+    name, bound = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?\s*(.*)$", spec).groups()
     return re.sub(r"[-_.]+", "-", name).lower(), bound.replace(" ", "")
 
 
