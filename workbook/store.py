@@ -42,8 +42,8 @@ Example
 6
 >>> team = store.add_team(store.session_by_code(session.code.lower()), "华东销售一组")
 >>> key = new_key()
->>> first = store.submit(team, "relationship_health", "1", {"trust_1": 4}, key=key, account="C00017")
->>> again = store.submit(team, "relationship_health", "1", {"trust_1": 4}, key=key, account="C00017")
+>>> first = store.submit(team, "relationship", "1.0", {"trust_1": 4}, key=key, account="C00017")
+>>> again = store.submit(team, "relationship", "1.0", {"trust_1": 4}, key=key, account="C00017")
 >>> first.id == again.id, len(store.submissions(session))
 (True, 1)
 >>> store.close()
