@@ -489,7 +489,7 @@ def _coerce(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Pr
         if bad.any():
             problems.append(_cell_problem(frame[col.name], bad, col, headers))
             unreadable[col.name] = set(frame.index[bad])
-    typed = pd.DataFrame(out, index=frame.index)
+    typed = pd.DataFrame(out, index=frame.index, copy=False)  # columns are new already
     typed.attrs["headers"] = headers
     typed.attrs["unreadable"] = unreadable
     return typed, problems
@@ -499,14 +499,17 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
     """(converted values, mask of cells that were given but could not be read)."""
     if col.kind in ("int", "float") and pd.api.types.is_numeric_dtype(series.dtype) \
             and not pd.api.types.is_bool_dtype(series.dtype):
-        values = series.astype("float64")
+        values = series if series.dtype == "float64" else series.astype("float64")
         bad = pd.Series(False, index=series.index)
+        if col.kind == "int" and series.dtype == "int64":
+            return series, bad
         if col.kind == "int":
             bad = values.notna() & (values % 1 != 0)
             values = values.where(~bad)
         return _finish_numeric(values, col), bad
-    if col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.astype("datetime64[ns]"), pd.Series(False, index=series.index)
+    if col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype) or \
+            col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype):
+        return series, pd.Series(False, index=series.index)  # already typed: nothing to read
     text = _clean_text(series)
     missing = text.isna()
     if col.kind in ("int", "float"):
@@ -530,7 +533,7 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
         values = _fold(text).map(lookup).astype("string")
         return values, ~missing & values.isna()
-    return text.astype("string"), pd.Series(False, index=text.index)
+    return text, pd.Series(False, index=text.index)
 
 
 def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
@@ -607,15 +610,25 @@ def _schema(spec: TableSpec, present: Iterable[str]) -> pa.DataFrameSchema:
             low = -np.inf if col.low is None else col.low
             high = np.inf if col.high is None else col.high
             checks.append(pa.Check(lambda s, lo=low, hi=high: s.between(lo, hi), name="data.out_of_range"))
-        columns[col.name] = pa.Column(checks=checks, nullable=col.nullable, unique=col.kind == "id",
-                                      required=False, coerce=False)
+        if col.kind == "id":
+            checks.append(pa.Check(_not_duplicated, name="data.duplicate_ids"))
+        columns[col.name] = pa.Column(checks=checks, nullable=col.nullable, required=False, coerce=False)
     frame_checks = [pa.Check(c.test, name=c.key) for c in spec.checks if present.issuperset(c.needs)]
     return pa.DataFrameSchema(columns, checks=frame_checks)
 
 
+def _not_duplicated(ids: pd.Series) -> pd.Series:
+    """True where an id occurs once; every copy of a repeated id is False, so all its rows are named."""
+    values = ids.to_numpy()
+    if ids.dtype.kind in "iu" and (values[1:] > values[:-1]).all():
+        return pd.Series(True, index=ids.index)  # strictly increasing numbers: unique without hashing
+    return ~ids.duplicated(keep=False)
+
+
 def _validate(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     try:
-        _schema(spec, frame.columns).validate(frame, lazy=True)
+        # inplace: the frame is ours already; pandera would otherwise copy millions of rows.
+        _schema(spec, frame.columns).validate(frame, lazy=True, inplace=True)
     except SchemaErrors as errors:
         return _problems_from(errors.failure_cases, frame, spec)
     return []
@@ -644,7 +657,7 @@ def _problems_from(cases: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec) ->
         values = ", ".join(str(_plain(v)) for v in group["failure_case"].drop_duplicates().head(3))
         if check == "not_nullable":
             problems.append(Problem("data.missing_values", column=where, rows=rows[:5], n_rows=len(rows)))
-        elif check == "field_uniqueness":
+        elif check == "data.duplicate_ids":
             problems.append(Problem("data.duplicate_ids", column=where, rows=rows[:5], n_rows=len(rows),
                                     params={"values": values}))
         elif check == "data.out_of_range":
