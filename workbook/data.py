@@ -507,8 +507,8 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
             bad = values.notna() & (values % 1 != 0)
             values = values.where(~bad)
         return _finish_numeric(values, col), bad
-    if col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype) or \
-            col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype):
+    if (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype)) or \
+            (col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype)):
         return series, pd.Series(False, index=series.index)  # already typed: nothing to read
     text = _clean_text(series)
     missing = text.isna()
@@ -531,7 +531,7 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         return values, ~missing & values.isna()
     if col.kind == "category":
         lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
-        values = _fold(text).map(lookup).astype("string")
+        values = _per_distinct(text, lambda u: _fold(u).map(lookup))
         return values, ~missing & values.isna()
     return text, pd.Series(False, index=text.index)
 
@@ -545,17 +545,20 @@ def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
 def _clean_text(series: pd.Series) -> pd.Series:
     """Strings folded to NFKC (full-width digits → ASCII) and stripped; NA tokens become missing.
 
-    Works on the distinct values only (ids repeat across millions of orders), and keeps a
-    categorical column categorical.
+    Keeps a categorical column categorical (only its categories are cleaned).
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
         cleaned = _clean_unique(series.cat.categories.to_series())
         if cleaned.is_unique and cleaned.notna().all():
             return series.cat.rename_categories(cleaned.to_numpy())
-        series = series.astype("string")
+    return _per_distinct(series, _clean_unique)
+
+
+def _per_distinct(series: pd.Series, fn) -> pd.Series:
+    """``fn`` applied to the distinct values only, then spread back (ids and codes repeat a lot)."""
     codes, uniques = pd.factorize(series)
-    cleaned = _clean_unique(pd.Series(uniques, dtype="string")).to_numpy()
-    values = pd.array(cleaned.take(codes), dtype="string")
+    done = fn(pd.Series(uniques, dtype="string")).to_numpy()
+    values = pd.array(done.take(codes), dtype="string")
     values[codes < 0] = pd.NA
     return pd.Series(values, index=series.index)
 
