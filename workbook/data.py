@@ -40,6 +40,8 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from workbook.errors import Problem, WorkbookInputError, fail
@@ -424,9 +426,11 @@ def _norm_header(text: object) -> str:
 
 
 def _fold(text: pd.Series) -> pd.Series:
-    """:func:`_norm_header` for a whole column at once."""
-    folded = text.str.normalize("NFKC").str.strip().str.lower()
-    return folded.str.replace(r"\(.*?\)$", "", regex=True).str.replace(r"[\s_\-./]", "", regex=True)
+    """:func:`_norm_header` for a whole (already NFKC-cleaned) column at once, in Arrow kernels."""
+    arr = pc.utf8_lower(pa_arrow.array(text, from_pandas=True))
+    arr = pc.replace_substring_regex(arr, pattern=r"\(.*?\)$", replacement="")
+    arr = pc.replace_substring_regex(arr, pattern=r"[\s_\-./]", replacement="")
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=text.index)
 
 
 def _alias_index(spec: TableSpec) -> dict[str, str]:
@@ -508,6 +512,7 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
             values = values.where(~bad)
         return _finish_numeric(values, col), bad
     if (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype)) or \
+            (col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype)) or \
             (col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype)):
         return series, pd.Series(False, index=series.index)  # already typed: nothing to read
     text = _clean_text(series)
@@ -524,14 +529,18 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         values = _parse_date(text)
         return values, ~missing & values.isna()
     if col.kind == "bool":
-        lowered = text.str.lower()
+        lowered = _fold(text)
         values = pd.Series(pd.NA, index=text.index, dtype="boolean")
         values[lowered.isin(TRUE_TOKENS)] = True
         values[lowered.isin(FALSE_TOKENS)] = False
         return values, ~missing & values.isna()
     if col.kind == "category":
         lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
-        values = _per_distinct(text, lambda u: _fold(u).map(lookup))
+        folded = _fold(text)
+        # Arrow's dictionary lookup: the position of each folded value among the spellings.
+        where = pc.index_in(pa_arrow.array(folded, from_pandas=True), value_set=pa_arrow.array(list(lookup)))
+        codes = pc.take(pa_arrow.array(list(lookup.values()), type=pa_arrow.large_string()), where)
+        values = pd.Series(pd.array(codes, dtype=pd.StringDtype("pyarrow")), index=text.index)
         return values, ~missing & values.isna()
     return text, pd.Series(False, index=text.index)
 
@@ -545,27 +554,21 @@ def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
 def _clean_text(series: pd.Series) -> pd.Series:
     """Strings folded to NFKC (full-width digits → ASCII) and stripped; NA tokens become missing.
 
-    Keeps a categorical column categorical (only its categories are cleaned).
+    Keeps a categorical column categorical (only its categories are cleaned). The work is
+    done by Arrow compute kernels over the whole column, not per string in Python.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        cleaned = _clean_unique(series.cat.categories.to_series())
+        cleaned = _clean_text(series.cat.categories.to_series())
         if cleaned.is_unique and cleaned.notna().all():
             return series.cat.rename_categories(cleaned.to_numpy())
-    return _per_distinct(series, _clean_unique)
-
-
-def _per_distinct(series: pd.Series, fn) -> pd.Series:
-    """``fn`` applied to the distinct values only, then spread back (ids and codes repeat a lot)."""
-    codes, uniques = pd.factorize(series)
-    done = fn(pd.Series(uniques, dtype="string")).to_numpy()
-    values = pd.array(done.take(codes), dtype="string")
-    values[codes < 0] = pd.NA
-    return pd.Series(values, index=series.index)
-
-
-def _clean_unique(text: pd.Series) -> pd.Series:
-    text = text.astype("string").str.normalize("NFKC").str.strip()
-    return text.mask(text.str.lower().isin(NA_TOKENS))
+        series = series.astype("object")
+    if not isinstance(series.dtype, pd.StringDtype):
+        series = series.astype("string")  # numbers or mixed objects become their text
+    arr = pa_arrow.array(series, from_pandas=True).cast(pa_arrow.large_string())
+    arr = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, form="NFKC"))
+    is_na = pc.fill_null(pc.is_in(pc.utf8_lower(arr), value_set=pa_arrow.array(NA_TOKENS)), False)
+    arr = pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr)
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=series.index)
 
 
 def _parse_number(text: pd.Series) -> pd.Series:
