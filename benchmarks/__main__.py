@@ -81,7 +81,8 @@ def workbook_pipeline(customers: pd.DataFrame, transactions: pd.DataFrame) -> pd
             classify.value_tier_abc(customers, explain=False)[["value_tier"]],
             classify.behaviour_status(customers, as_of=AS_OF, explain=False)[["behaviour"]],
             classify.relationship_level(customers, as_of=AS_OF, explain=False)[["level"]],
-            value_matrix.value_scores(customers, explain=False)[["value_score", "value_tier"]].add_prefix("vm_"),
+            value_matrix.value_scores(customers, explain=False)[["value_score", "value_tier"]]
+            .add_prefix("vm_"),
         ],
         axis=1,
     ).merge(rfm, left_on="customer_id", right_index=True, how="left")

@@ -427,10 +427,8 @@ def _norm_header(text: object) -> str:
 
 def _fold(text: pd.Series) -> pd.Series:
     """:func:`_norm_header` for a whole (already NFKC-cleaned) column at once, in Arrow kernels."""
-    arr = pc.utf8_lower(pa_arrow.array(text, from_pandas=True))
-    arr = pc.replace_substring_regex(arr, pattern=r"\(.*?\)$", replacement="")
-    arr = pc.replace_substring_regex(arr, pattern=r"[\s_\-./]", replacement="")
-    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=text.index)
+    folded = _regex(_regex(pc.utf8_lower(_arrow(text)), r"\(.*?\)$"), r"[\s_\-./]")
+    return _strings(folded, text.index)
 
 
 def _alias_index(spec: TableSpec) -> dict[str, str]:
@@ -538,9 +536,9 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
         folded = _fold(text)
         # Arrow's dictionary lookup: the position of each folded value among the spellings.
-        where = pc.index_in(pa_arrow.array(folded, from_pandas=True), value_set=pa_arrow.array(list(lookup)))
+        where = pc.index_in(_arrow(folded), value_set=pa_arrow.array(list(lookup)))
         codes = pc.take(pa_arrow.array(list(lookup.values()), type=pa_arrow.large_string()), where)
-        values = pd.Series(pd.array(codes, dtype=pd.StringDtype("pyarrow")), index=text.index)
+        values = _strings(codes, text.index)
         return values, ~missing & values.isna()
     return text, pd.Series(False, index=text.index)
 
@@ -564,29 +562,43 @@ def _clean_text(series: pd.Series) -> pd.Series:
         series = series.astype("object")
     if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("string")  # numbers or mixed objects become their text
-    arr = pa_arrow.array(series, from_pandas=True).cast(pa_arrow.large_string())
-    arr = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, form="NFKC"))
+    arr = pc.utf8_trim_whitespace(pc.utf8_normalize(_arrow(series), form="NFKC"))
     is_na = pc.fill_null(pc.is_in(pc.utf8_lower(arr), value_set=pa_arrow.array(NA_TOKENS)), False)
-    arr = pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr)
-    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=series.index)
+    return _strings(pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr), series.index)
+
+
+def _arrow(text: pd.Series) -> pa_arrow.Array:
+    return pa_arrow.array(text, from_pandas=True).cast(pa_arrow.large_string())
+
+
+def _strings(arr: pa_arrow.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=index)
+
+
+def _regex(arr: pa_arrow.Array, pattern: str, replacement: str = "") -> pa_arrow.Array:
+    return pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
 
 
 def _parse_number(text: pd.Series) -> pd.Series:
     """Numbers as people write them: ``¥1,234.50``, ``12,000元``, ``1.2万``, ``3亿``."""
-    scale = pd.Series(1.0, index=text.index)
-    scale[text.str.endswith("万", na=False)] = 1e4
-    scale[text.str.endswith("亿", na=False)] = 1e8
-    digits = text.str.replace(r"[¥$,\s元万亿]", "", regex=True)
-    return pd.to_numeric(digits, errors="coerce") * scale
+    arr = _arrow(text)
+    scale = np.where(pc.fill_null(pc.ends_with(arr, "万"), False), 1e4,
+                     np.where(pc.fill_null(pc.ends_with(arr, "亿"), False), 1e8, 1.0))
+    digits = _strings(_regex(arr, r"[¥$,\s元万亿]"), text.index)
+    return pd.to_numeric(digits, errors="coerce").astype("float64") * scale
 
 
 def _parse_date(text: pd.Series) -> pd.Series:
-    """Dates as ``2026-01-05``, ``2026/1/5``, ``2026.1.5``, ``2026年1月5日``, ``20260105`` (time ignored)."""
-    day = text.str.split(" ").str[0].str.replace("日", "", regex=False)
-    day = day.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
-    day = day.str.replace(r"[年月/.]", "-", regex=True)
-    day = day.str.replace(r"(?<=-)(\d)(?=-|$)", r"0\1", regex=True)
-    return pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+    """Dates as ``2026-01-05``, ``2026/1/5``, ``2026.1.5``, ``2026年1月5日``, ``20260105`` (time ignored).
+
+    Impossible dates such as 2026-02-30 are refused, not rolled over.
+    """
+    arr = _regex(_regex(_arrow(text), r"\s.*$"), "日")
+    arr = _regex(arr, r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3")
+    arr = _regex(arr, r"[年月/.]", "-")
+    for _ in range(2):  # month, then day: matches cannot overlap, so pad one part per pass
+        arr = _regex(arr, r"-(\d)(-|$)", r"-0\1\2")
+    return pd.to_datetime(_strings(arr, text.index), format="%Y-%m-%d", errors="coerce")
 
 
 def _cell_problem(raw: pd.Series, bad: pd.Series, col: Col, headers: dict) -> Problem:
