@@ -1,0 +1,161 @@
+"""The ``workbook`` command: set-up check, JupyterLab, scoring a customer file, checking instruments.
+
+    workbook check                       # is this machine ready? 环境检查
+    workbook lab [--host H --port P]     # JupyterLab on the course notebooks 打开课程
+    workbook score customers.xlsx -o scored.xlsx [--as-of 2026-06-30]   # 客户评分
+    workbook instruments validate my_instrument.yaml                     # 检查自评问卷文件
+
+Exit codes: 0 success; 1 the input has problems (the message says which, in the active
+language: ``--lang en`` or ``WORKBOOK_LANG``); 2 the command line itself is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from workbook import i18n
+from workbook.errors import WorkbookInputError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _check(args: argparse.Namespace) -> int:
+    from workbook.environment import check_environment, summary
+
+    report = check_environment()
+    for row in report.itertuples():
+        print(f"{'✓' if row.ok else '✗'} {row.check}: {row.detail}")
+    print(summary(report))
+    return EXIT_OK if report["ok"].all() else EXIT_INPUT
+
+
+def _lab(args: argparse.Namespace) -> int:
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ip={args.host}",
+        f"--port={args.port}",
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.default_url=/lab/tree/notebooks",
+    ]
+    return subprocess.call(command)
+
+
+def score_customers(
+    customers: pd.DataFrame, as_of=None, previous: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per customer: ladder level, ABC tier, behaviour, value score and tier, risk level, with reasons."""
+    from workbook import classify, operations, value_matrix
+
+    as_of = pd.Timestamp(as_of) if as_of is not None else customers["last_purchase_date"].max()
+    level = classify.relationship_level(customers, as_of=as_of)
+    abc = classify.value_tier_abc(customers)
+    behaviour = classify.behaviour_status(customers, as_of=as_of)
+    value = value_matrix.value_scores(customers)
+    risk = operations.risk_signals(customers, previous=previous, as_of=as_of)
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"],
+            "name": customers["name"],
+            "level": level["level"].astype(str),
+            "level_reason": level["reason"],
+            "abc_tier": abc["value_tier"].astype(str),
+            "behaviour": behaviour["behaviour"].astype(str),
+            "value_score": value["value_score"].round(1),
+            "value_tier": value["value_tier"].astype(str),
+            "value_reason": value["reason"],
+            "risk_level": risk["risk_level"].astype(str),
+            "risk_reason": risk["reason"],
+        }
+    )
+
+
+def _score(args: argparse.Namespace) -> int:
+    from workbook import data
+    from workbook.store import neutralise_formulas
+
+    customers = data.load_customers(args.file)
+    previous = data.load_customers(args.previous) if args.previous else None
+    scored = score_customers(customers, args.as_of, previous)
+    out = Path(args.output)
+    safe = neutralise_formulas(scored)  # names from a customer file must not run as formulas
+    if out.suffix.lower() == ".xlsx":
+        safe.to_excel(out, index=False)
+    else:
+        safe.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel then reads the Chinese
+    print(i18n.t("cli.scored", n=len(scored), path=out))
+    return EXIT_OK
+
+
+def _instruments(args: argparse.Namespace) -> int:
+    from workbook.instruments import load_instrument
+
+    for path in args.paths:
+        instrument = load_instrument(Path(path))
+        print(
+            i18n.t(
+                "cli.instrument_ok",
+                path=path,
+                id=instrument.id,
+                version=instrument.version,
+                n=len(instrument.items),
+            )
+        )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbook",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--lang", choices=["zh", "en"], help="message language 提示语言 (default zh)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check this machine is ready 环境检查")
+    check.set_defaults(run=_check)
+
+    lab = commands.add_parser("lab", help="open the course in JupyterLab 打开课程")
+    lab.add_argument("--host", default="127.0.0.1", help="address to listen on 监听地址")
+    lab.add_argument("--port", type=int, default=8888, help="port 端口")
+    lab.set_defaults(run=_lab)
+
+    score = commands.add_parser("score", help="score a customer file 客户评分: level, tiers, value, risk")
+    score.add_argument("file", help="customer table, CSV or Excel 客户表")
+    score.add_argument("-o", "--output", required=True, help="result file, .xlsx or .csv 输出文件")
+    score.add_argument("--as-of", help="snapshot date 快照日期, e.g. 2026-06-30 (default: latest purchase)")
+    score.add_argument("--previous", help="last year's customer table, for drop signals 上期客户表")
+    score.set_defaults(run=_score)
+
+    instruments = commands.add_parser("instruments", help="self-assessment instruments 自评问卷")
+    inner = instruments.add_subparsers(dest="action", required=True)
+    validate = inner.add_parser("validate", help="check instrument YAML files 检查问卷文件")
+    validate.add_argument("paths", nargs="+", help="YAML files 问卷文件")
+    validate.set_defaults(run=_instruments)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``workbook`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.lang:
+        i18n.set_language(args.lang)
+    try:
+        return args.run(args)
+    except WorkbookInputError as error:
+        print(error.message(), file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
