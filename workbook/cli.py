@@ -148,13 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``workbook`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    if args.lang:
-        i18n.set_language(args.lang)
-    try:
-        return args.run(args)
-    except WorkbookInputError as error:
-        print(error.message(), file=sys.stderr)
-        return EXIT_INPUT
+    with i18n.language(args.lang or i18n.get_language()):
+        try:
+            return args.run(args)
+        except WorkbookInputError as error:
+            print(error.message(), file=sys.stderr)
+            return EXIT_INPUT
 
 
 if __name__ == "__main__":
