@@ -126,7 +126,7 @@ def cohort_retention(
     frame = pd.DataFrame({"c": transactions[customer_col], "p": p})
     first = frame.groupby("c", observed=True)["p"].transform("min")
     frame["cohort"] = first
-    frame["offset"] = (p - first).map(lambda d: d.n)  # per distinct period difference is cheap
+    frame["offset"] = p.array.asi8 - first.array.asi8  # period ordinals: whole periods apart
     counts = frame.drop_duplicates(["c", "offset"]).groupby(["cohort", "offset"], observed=True).size()
     table = counts.unstack("offset")
     return table.div(table[0], axis=0)
