@@ -53,7 +53,7 @@ def _lab(args: argparse.Namespace) -> int:
 def score_customers(
     customers: pd.DataFrame, as_of=None, previous: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """One row per customer: ladder level, ABC tier, behaviour, value score and tier, risk level, with reasons."""
+    """One row per customer: ladder level, ABC tier, behaviour, value score and tier, risk level, reasons."""
     from workbook import classify, operations, value_matrix
 
     as_of = pd.Timestamp(as_of) if as_of is not None else customers["last_purchase_date"].max()
