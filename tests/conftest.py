@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 
 import pytest
-
-# ==================================================================================================
-# whole suite: nothing a test runs (notebooks and exercises included) writes into the repo's
-# data folder; their kernels inherit this variable.
-# ==================================================================================================
-
-os.environ.setdefault("WORKBOOK_DATA_DIR", tempfile.mkdtemp(prefix="workbook-test-data-"))
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 # ==================================================================================================
 # store: a fresh, empty database for every test of workbook.store
