@@ -28,6 +28,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks notebooks
 
 data: $(VENV)/.installed
 	$(BIN)/python -m workbook.datasets regenerate

@@ -2,6 +2,7 @@
 
     python -m benchmarks                  # 500,000 customers, 10,000,000 transactions (make bench)
     python -m benchmarks --quick          # 50,000 customers, 1,000,000 transactions
+    python -m benchmarks notebooks        # execution time of the course notebooks (benchmarks/notebooks.py)
 
 Measures
   (a) the workbook pipeline: validate customers and transactions, RFM scores and segments,
@@ -81,8 +82,9 @@ def workbook_pipeline(customers: pd.DataFrame, transactions: pd.DataFrame) -> pd
             classify.value_tier_abc(customers, explain=False)[["value_tier"]],
             classify.behaviour_status(customers, as_of=AS_OF, explain=False)[["behaviour"]],
             classify.relationship_level(customers, as_of=AS_OF, explain=False)[["level"]],
-            value_matrix.value_scores(customers, explain=False)[["value_score", "value_tier"]]
-            .add_prefix("vm_"),
+            value_matrix.value_scores(customers, explain=False)[["value_score", "value_tier"]].add_prefix(
+                "vm_"
+            ),
         ],
         axis=1,
     ).merge(rfm, left_on="customer_id", right_index=True, how="left")
@@ -99,8 +101,9 @@ def duckdb_rfm(transactions: pd.DataFrame) -> pd.DataFrame:
 def lifetimes_summary(transactions: pd.DataFrame) -> pd.DataFrame:
     from lifetimes.utils import summary_data_from_transaction_data
 
-    return summary_data_from_transaction_data(transactions, "customer_id", "order_date", "amount",
-                                              observation_period_end=AS_OF, freq="D")
+    return summary_data_from_transaction_data(
+        transactions, "customer_id", "order_date", "amount", observation_period_end=AS_OF, freq="D"
+    )
 
 
 def rescore_times(repeat: int = 50) -> list[float]:
@@ -118,8 +121,10 @@ def rescore_times(repeat: int = 50) -> list[float]:
 
 def load_csv_times(repeat: int) -> tuple[list[float], list[float]]:
     path = data.DATASETS_DIR / "transactions.csv"
-    return (timed(lambda: data.load_transactions(path), repeat),
-            timed(lambda: pd.read_csv(path, parse_dates=["order_date"]), repeat))
+    return (
+        timed(lambda: data.load_transactions(path), repeat),
+        timed(lambda: pd.read_csv(path, parse_dates=["order_date"]), repeat),
+    )
 
 
 def row(measure: str, times: list[float], note: str = "") -> dict:
@@ -165,21 +170,34 @@ def main(argv: list[str] | None = None) -> int:
         row("(b) DuckDB SQL RFM + NTILE(5)", duck, f"(a)/(b) = {a / b:.2f}"),
         row("(c) lifetimes summary_data_from_transaction_data", life, f"(c)/(a) = {c / a:.1f}"),
         row("(d) value-matrix re-score, 10,000 customers", rescore, "weight change"),
-        row("(e) load_transactions(transactions.csv)", load,
-            f"{statistics.median(load) / statistics.median(read):.1f} × pandas.read_csv"),
+        row(
+            "(e) load_transactions(transactions.csv)",
+            load,
+            f"{statistics.median(load) / statistics.median(read):.1f} × pandas.read_csv",
+        ),
         row("    pandas.read_csv(transactions.csv)", read, "no checks"),
     ]
     checks = [
         ("(a) ≤ 1.5 × (b)", f"{a / b:.2f} ×", a <= 1.5 * b),
         ("(a) ≥ 10 × faster than (c)", f"{c / a:.1f} ×", c >= 10 * a),
-        ("peak memory of (a) < 3 × frame", f"{peak / 2**20:,.0f} MB / {frame_bytes / 2**20:,.0f} MB"
-         f" = {peak / frame_bytes:.2f} ×", peak < 3 * frame_bytes),
-        ("(d) median < 20 ms", f"{statistics.median(rescore) * 1000:.2f} ms",
-         statistics.median(rescore) < 0.020),
+        (
+            "peak memory of (a) < 3 × frame",
+            f"{peak / 2**20:,.0f} MB / {frame_bytes / 2**20:,.0f} MB = {peak / frame_bytes:.2f} ×",
+            peak < 3 * frame_bytes,
+        ),
+        (
+            "(d) median < 20 ms",
+            f"{statistics.median(rescore) * 1000:.2f} ms",
+            statistics.median(rescore) < 0.020,
+        ),
     ]
     print_table(rows, checks)
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["notebooks"]:
+        from benchmarks import notebooks
+
+        sys.exit(notebooks.main(sys.argv[2:]))
     sys.exit(main())
