@@ -1,13 +1,12 @@
 # Two commands run the workshop and the tests; each creates the .venv it needs.
-#   make serve   set up and start the workshop (JupyterLab on 127.0.0.1, notebooks/)
+#   make serve   set up and start the workshop: classroom apps (Voilà) and JupyterLab on 127.0.0.1
 #   make test    set up and run every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
-PORT ?= 8888
-# Jupyter refuses to run as root unless told; containers and classroom servers often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+PORT ?= 8866
+LAB_PORT ?= 8888
 
 .PHONY: serve test bench data lint clean
 
@@ -21,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	touch $@
 
 serve: $(VENV)/.installed
-	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT)
+	$(BIN)/workbook serve --host $(HOST) --port $(PORT) --lab-port $(LAB_PORT) $(ARGS)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest

@@ -3,6 +3,8 @@
     python -m benchmarks                  # 500,000 customers, 10,000,000 transactions (make bench)
     python -m benchmarks --quick          # 50,000 customers, 1,000,000 transactions
     python -m benchmarks notebooks        # execution time of the course notebooks (benchmarks/notebooks.py)
+    python -m benchmarks classroom        # 40 trainees load the classroom server (benchmarks/classroom.py)
+    python -m benchmarks crash            # kill -9 the server during a burst of submissions
 
 Measures
   (a) the workbook pipeline: validate customers and transactions, RFM scores and segments,
@@ -200,4 +202,8 @@ if __name__ == "__main__":
         from benchmarks import notebooks
 
         sys.exit(notebooks.main(sys.argv[2:]))
+    if sys.argv[1:2] in (["classroom"], ["crash"]):
+        from benchmarks import classroom
+
+        sys.exit(classroom.main(sys.argv[2:], mode=sys.argv[1]))
     sys.exit(main())

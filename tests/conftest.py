@@ -62,3 +62,112 @@ def store(store_url):
 
 
 # ==================================================================================================
+
+
+# ==================================================================================================
+# classroom server: the real `workbook serve` on a free loopback port, shared by the server and
+# browser tests of one run. Its data folder and trainer code are the test's own.
+# ==================================================================================================
+
+TRAINER_CODE = "TEST-7Q2K"
+BROWSER_REQUIRED_ENV = "WORKBOOK_REQUIRE_BROWSER"  # set in CI: no browser found is a failure, not a skip
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Classroom:
+    """A running ``workbook serve``: its base URL, data folder, process and log."""
+
+    def __init__(self, folder, pool_size: int = 2):
+        import subprocess
+        import sys
+
+        self.port, self.folder = free_port(), folder
+        self.url = f"http://127.0.0.1:{self.port}/voila/render"
+        self.log = folder / "server.log"
+        command = [
+            *(sys.executable, "-m", "workbook", "serve", "--port", str(self.port), "--lab-port", "0"),
+            *("--pool-size", str(pool_size), "--trainer-code", TRAINER_CODE, "--data-dir", str(folder)),
+        ]
+        env = {k: v for k, v in os.environ.items() if k != "WORKBOOK_DATABASE_URL"}
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/index.ipynb", timeout=10) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(
+            f"server not ready after {timeout} s: {self.log.read_text(errors='replace')[-3000:]}"
+        )
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except Exception:
+                self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def classroom(tmp_path_factory) -> Iterator[Classroom]:
+    server = Classroom(tmp_path_factory.mktemp("classroom"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright; skipped without one unless CI requires it."""
+    required = os.environ.get(BROWSER_REQUIRED_ENV) == "1"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("playwright is not installed")
+    if not os.path.exists(CHROMIUM):
+        if required:
+            pytest.fail(f"{BROWSER_REQUIRED_ENV}=1 but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not found")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    """Folder for screenshots the browser tests leave for people to look at."""
+    from pathlib import Path
+
+    folder = Path(
+        os.environ.get("WORKBOOK_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts")
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,5 +1,6 @@
 """The ``workbook`` command: set-up check, JupyterLab, scoring a customer file, checking instruments.
 
+    workbook serve [--host 0.0.0.0]      # the classroom apps (Voilà) + JupyterLab 启动课堂服务
     workbook check                       # is this machine ready? 环境检查
     workbook lab [--host H --port P]     # JupyterLab on the course notebooks 打开课程
     workbook score customers.xlsx -o scored.xlsx [--as-of 2026-06-30]   # 客户评分
@@ -34,6 +35,17 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{'✓' if row.ok else '✗'} {row.check}: {row.detail}")
     print(summary(report))
     return EXIT_OK if report["ok"].all() else EXIT_INPUT
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from workbook.serve import ServeOptions, serve
+
+    options = ServeOptions(
+        host=args.host, port=args.port, lab_port=args.lab_port or None, trainer_code=args.trainer_code,
+        data_dir=Path(args.data_dir) if args.data_dir else None, database_url=args.database_url,
+        pool_size=args.pool_size, cull_idle_timeout=args.cull_idle,
+    )  # fmt: skip
+    return serve(options)
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -121,6 +133,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lang", choices=["zh", "en"], help="message language 提示语言 (default zh)")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the classroom apps 启动课堂服务 (Voilà + JupyterLab)",
+        description="Serve the three classroom apps (self-assessment, value-matrix explorer, trainer "
+        "dashboard) with Voilà, plus JupyterLab for the notebooks. "
+        "启动课堂应用（自评、价值矩阵、课堂看板）和课程笔记本。",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 for the room's network 监听地址"
+    )
+    serve.add_argument("--port", type=int, default=8866, help="port of the apps 应用端口 (default 8866)")
+    serve.add_argument(
+        "--lab-port", type=int, default=8888, help="JupyterLab port, 0 for none 笔记本端口 (default 8888)"
+    )
+    serve.add_argument(
+        "--trainer-code", help="code that unlocks the dashboard 培训师代码 (default: random, printed)"
+    )
+    serve.add_argument("--data-dir", help="folder of the SQLite file 数据文件夹 (default: data/)")
+    serve.add_argument("--database-url", help="SQLAlchemy URL, e.g. PostgreSQL 数据库地址 (default: SQLite)")
+    serve.add_argument(
+        "--pool-size", type=int, default=6, help="preheated kernels for the self-assessment 预热内核数"
+    )
+    serve.add_argument(
+        "--cull-idle", type=int, default=3600, help="seconds before an idle page's kernel stops 空闲回收秒数"
+    )
+    serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="check this machine is ready 环境检查")
     check.set_defaults(run=_check)

@@ -25,10 +25,14 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
+
+if TYPE_CHECKING:
+    from scipy import optimize
 
 from workbook.errors import fail
 from workbook.i18n import label, t
@@ -408,6 +412,8 @@ def bgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
 
 
 def _fit(neg_ll, start) -> optimize.OptimizeResult:
+    from scipy import optimize  # only the model fits need it; apps import this module too
+
     result = optimize.minimize(
         neg_ll, np.log(start), method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8}
     )

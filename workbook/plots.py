@@ -34,7 +34,6 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -81,6 +80,8 @@ def setup(context: str = "notebook", font_scale: float = 1.0) -> list[str]:
     ``context`` and ``font_scale`` are seaborn's (use ``"talk"`` or a larger scale on a
     projector). Safe to call again, e.g. after another library changed the style.
     """
+    import seaborn as sns  # the notebooks' global theme; apps never call this
+
     families = chinese_font_families()
     sns.set_theme(
         context=context,
@@ -165,6 +166,17 @@ DEFAULT_IPA_CORNERS = {
     "upper left": "possible_overkill",
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# seaborn's "whitegrid" axes style, written out: importing seaborn (and with it scipy.stats) would
+# add ~100 MB to every classroom app's kernel just to draw with this look.
+WHITEGRID = MappingProxyType({
+    "figure.facecolor": "white", "axes.facecolor": "white", "axes.edgecolor": ".8", "axes.grid": True,
+    "axes.axisbelow": True, "axes.labelcolor": ".15", "text.color": ".15", "grid.color": ".8",
+    "grid.linestyle": "-", "lines.solid_capstyle": "round", "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.direction": "out", "ytick.direction": "out", "xtick.color": ".15", "ytick.color": ".15",
+    "xtick.top": False, "ytick.right": False, "xtick.bottom": False, "ytick.left": False,
+    "axes.spines.left": True, "axes.spines.bottom": True, "axes.spines.right": True, "axes.spines.top": True,
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -215,7 +227,7 @@ def _style() -> AbstractContextManager:
     keeps the family it was created with, so Chinese renders even where :func:`setup` was never
     called and the figure is drawn later by another backend.
     """
-    rc = {**sns.axes_style("whitegrid"), "font.family": chinese_font_families(), "axes.unicode_minus": False}
+    rc = {**WHITEGRID, "font.family": chinese_font_families(), "axes.unicode_minus": False}
     return mpl.rc_context(rc)
 
 
@@ -391,6 +403,8 @@ def _colours(codes: Sequence, names: Names, palette=None) -> list:
     if isinstance(palette, Mapping):
         return [palette.get(code, NEUTRAL) for code in codes]
     if isinstance(palette, str):
+        import seaborn as sns  # only for a named palette: seaborn pulls in scipy.stats
+
         return list(sns.color_palette(palette, n))
     if palette is not None:
         return [palette[i % len(palette)] for i in range(n)]

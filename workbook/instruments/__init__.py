@@ -28,6 +28,7 @@ from workbook.instruments.instrument import (
     load_instrument,
     parse_instrument,
     score,
+    tidy_responses,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "load_instrument",
     "parse_instrument",
     "score",
+    "tidy_responses",
 ]

@@ -850,6 +850,39 @@ COLUMNS = ("respondent_id", "item_id", "value")  # tidy responses; paired instru
 SINGLE_RESPONDENT = "1"  # respondent id given to the answers of a dict
 
 
+def tidy_responses(submissions: pd.DataFrame, rater: str = "respondent_id") -> pd.DataFrame:
+    """Stored submissions (one row each, ``answers`` a dict) as the tidy table :func:`score` takes.
+
+    Each submission's ``{item_id: value}`` becomes rows ``respondent_id, item_id, value``; a paired
+    answer ``{item_id: {part: value}}`` becomes one row per part with a ``part`` column. The
+    respondent id is taken from the ``rater`` column (as text), so two submissions of one person
+    must be reduced to one before (e.g. keep the latest).
+
+    >>> frame = pd.DataFrame({"respondent_id": [7, 8],
+    ...                       "answers": [{"csat": 4}, {"csat": 5, "recommend": 9}]})
+    >>> tidy_responses(frame).values.tolist()
+    [['7', 'csat', 4], ['8', 'csat', 5], ['8', 'recommend', 9]]
+    """
+    pairs = [
+        (str(who), item, value)
+        for who, answers in zip(submissions[rater], submissions["answers"], strict=True)
+        for item, value in answers.items()
+    ]
+    flat = pd.DataFrame(pairs, columns=list(COLUMNS))
+    paired = flat["value"].map(lambda value: isinstance(value, dict))
+    if not paired.any():
+        return flat
+    parts = [
+        (who, item, part, value)
+        for who, item, answer in flat[paired].itertuples(index=False)
+        for part, value in answer.items()
+    ]
+    return pd.concat(
+        [flat[~paired].assign(part=None), pd.DataFrame(parts, columns=[*COLUMNS[:2], "part", "value"])],
+        ignore_index=True,
+    )[[*COLUMNS, "part"]]
+
+
 def score(
     instrument: Instrument | str,
     responses: pd.DataFrame | Mapping[str, object],

@@ -1,0 +1,448 @@
+"""Classroom load and crash tests against the real server, on loopback only, bounded in time and count.
+
+    python -m benchmarks classroom                 # 40 trainees × 5 submissions (make bench)
+    python -m benchmarks classroom --trainees 10   # a smaller class
+    python -m benchmarks crash                     # kill -9 the server during a burst of submissions
+
+Each simulated trainee is a widget-protocol client, i.e. what the browser's JavaScript does: it
+loads the self-assessment page (HTTP), connects to its kernel's websocket, asks for the widget
+states, types the session code and team, clicks "join" and "start", ticks the pulse survey's
+three required answers and clicks "submit" — five times with changed answers, each submit
+clicked twice to play a retry / double click. Nothing is executed as code: Voilà would refuse it.
+
+Load targets (issue): first render median < 1.5 s with preheated kernels, all rendered within
+30 s, 0 failures, exactly 5 × trainees submissions stored with no duplicate key, memory per app
+kernel < 200 MB. Crash target: every acknowledged submission is in the store after a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
+from tornado.websocket import websocket_connect
+
+from workbook.store import Store, hash_trainer_code
+
+DEADLINE_S = 300  # the whole run; Voilà's heartbeats keep sockets alive, so every wait needs a deadline
+STEP_TIMEOUT_S = 60
+SUBMITS = 5
+WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+
+# ------------------------------------------------------------------ the server
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """``workbook serve`` in a child process on a free loopback port, with its own data folder."""
+
+    def __init__(self, folder: Path, pool_size: int):
+        self.folder, self.pool_size, self.port = folder, pool_size, free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "server.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> float:
+        """Start and wait until the self-assessment pool is full; returns the seconds that took."""
+        command = [
+            *(sys.executable, "-m", "workbook", "serve", "--port", str(self.port), "--lab-port", "0"),
+            *("--pool-size", str(self.pool_size), "--data-dir", str(self.folder), "--trainer-code", "BENCH"),
+        ]
+        started = time.perf_counter()
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        pattern = f"Kernel pool of self_assessment.ipynb is filled with {self.pool_size} kernel"
+        deadline = time.monotonic() + DEADLINE_S
+        while pattern not in self.log.read_text(errors="replace"):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server did not get ready: {self.log.read_text(errors='replace')[-2000:]}"
+                )
+            time.sleep(0.5)
+        self.wait_quiet(deadline)
+        return time.perf_counter() - started
+
+    def wait_quiet(self, deadline: float) -> None:
+        """Wait until the preheated kernels have run their notebooks: the process tree goes quiet.
+
+        "Pool filled" is logged when the kernels start, before each one has rendered its notebook.
+        """
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def cpu_seconds() -> float:
+            total = 0
+            for pid in self.processes():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+            return total / ticks
+
+        before = cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            now = cpu_seconds()
+            if now - before < 0.2:  # under 10 % of one core over 2 s
+                return
+            before = now
+        raise RuntimeError("the server never went quiet")
+
+    def processes(self) -> list[int]:
+        """The server and every process below it (Voilà, its kernels), from /proc."""
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(fields[1])
+        tree, grew = {self.process.pid}, True
+        while grew:
+            below = {pid for pid, parent in parents.items() if parent in tree} - tree
+            tree |= below
+            grew = bool(below)
+        return sorted(tree)
+
+    def kill9(self) -> None:
+        """SIGKILL the server, Voilà and every kernel at once: no shutdown, no flushing, as in a power cut."""
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def memory_mb(self) -> tuple[float, list[float]]:
+        """Resident memory of the server process and of each kernel process, in MB (from /proc)."""
+
+        def rss(pid: int) -> float:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+            return 0.0
+
+        kernels, voila = [], []
+        for pid in self.processes():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ipykernel_launcher" in cmdline:
+                kernels.append(rss(pid))
+            elif b"voila" in cmdline:
+                voila.append(pid)
+        return sum(rss(pid) for pid in voila), kernels
+
+
+# ------------------------------------------------------------------ one simulated trainee
+
+
+@dataclass
+class Trainee:
+    """A widget-protocol client of the self-assessment app."""
+
+    base: str
+    code: str
+    team: str
+    number: int
+    render_s: float | None = None
+    acknowledged: int = 0
+    error: str | None = None
+    states: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    async def run(self) -> None:
+        try:
+            await asyncio.wait_for(self._run(), STEP_TIMEOUT_S * 4)
+        except Exception as exc:  # a failure is counted, the class goes on
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    async def _run(self) -> None:
+        started = time.perf_counter()
+        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/self_assessment.ipynb")
+        self.timings["page"] = time.perf_counter() - started
+        kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
+        self.session = uuid.uuid4().hex
+        port = self.base.rsplit(":", 1)[1]
+        url = f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?session_id={self.session}"
+        # The browser's binary protocol: with the legacy JSON one, Voilà's server spun at full CPU
+        # and grew by gigabytes once a reply carried binary buffers (the app's chart images).
+        self.socket = await websocket_connect(url, max_message_size=64 * 2**20, subprotocols=[WS_PROTOCOL])
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        reader = asyncio.create_task(self._read())
+        try:
+            await self._request_states()
+            self.render_s = time.perf_counter() - started
+            await self._update(self._find("Text", placeholder="例如 AB3K9Z"), {"value": self.code})
+            await self._update(
+                self._find("Text", placeholder="留空则匿名"), {"value": f"学员{self.number:02d}"}
+            )
+            await self._click(self._find("Button", description="加入课堂"))
+            await self._wait_for(lambda: self._state(self._find("Dropdown")).get("_options_labels"))
+            await self._update(self._find("Combobox"), {"value": self.team})
+            options = self._state(self._find("Dropdown"))["_options_labels"]
+            pulse = next(i for i, text in enumerate(options) if "NPS" in text)
+            await self._update(self._find("Dropdown"), {"index": pulse})
+            await self._click(self._find("Button", description="开始填写"))
+            await self._wait_for(lambda: len(self._all("RadioButtons")) >= 4)
+            for attempt in range(SUBMITS):
+                radios = self._all("RadioButtons")[:3]  # recommend (0–10), csat (1–5), ces (1–7)
+                for radio, index in zip(radios, (10 - attempt, 4 - attempt % 4, 6 - attempt), strict=True):
+                    await self._update(radio, {"index": index})
+                if attempt:  # changed answers take the "submitted" note away once the kernel has them
+                    await self._wait_for(lambda: not self._submitted())
+                await self._wait_for(lambda: self._find("Button", strict=False, description="提交"))
+                submit = self._find("Button", description="提交")
+                await self._click(submit)
+                await self._click(submit)  # a double click / retry: same answers, same key
+                await self._wait_for(self._submitted)
+                self.acknowledged += 1
+        finally:
+            reader.cancel()
+            self.socket.close()
+
+    # ---- protocol
+    @staticmethod
+    def _get(url: str) -> str:
+        with urllib.request.urlopen(url, timeout=STEP_TIMEOUT_S) as response:
+            body = response.read().decode("utf-8")
+            if "</html>" not in body:
+                raise RuntimeError("incomplete page")
+            return body
+
+    def _message(self, msg_type: str, content: dict, metadata: dict | None = None) -> bytes:
+        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": self.session,
+                  "username": "trainee", "version": "5.3", "date": datetime.now(UTC).isoformat()}  # fmt: skip
+        parts = [header, {}, metadata or {}, content]
+        return serialize_msg_to_ws_v1([json.dumps(part).encode() for part in parts], "shell")
+
+    async def _send(self, message: bytes) -> None:
+        await self.socket.write_message(message, binary=True)
+
+    async def _read(self) -> None:
+        while True:
+            raw = await self.socket.read_message()
+            if raw is None:
+                return
+            _channel, parts = deserialize_msg_from_ws_v1(raw)
+            header, content = json.loads(parts[0]), json.loads(parts[3])  # parts[4:] are buffers (images)
+            kind = header["msg_type"]
+            if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
+                data = content["data"]
+                self.states[content["comm_id"]] = dict(data.get("state", {}))
+            elif kind == "comm_msg":
+                data = content["data"]
+                if data.get("method") == "update_states":
+                    for model_id, model in data["states"].items():
+                        self.states[model_id] = dict(model["state"])
+                    await self.inbox.put("states")
+                elif data.get("method") in ("update", "echo_update"):
+                    self.states.setdefault(content["comm_id"], {}).update(data.get("state", {}))
+
+    async def _request_states(self) -> None:
+        self.control = uuid.uuid4().hex
+        await self._send(self._message("comm_open", {
+            "comm_id": self.control, "target_name": "jupyter.widget.control", "data": {}},
+            metadata={"version": "1.0.0"}))  # the widget control protocol the kernel expects  # fmt: skip
+        await self._send(self._message("comm_msg", {
+            "comm_id": self.control, "data": {"method": "request_states"}}))  # fmt: skip
+        await asyncio.wait_for(self.inbox.get(), STEP_TIMEOUT_S)
+
+    async def _update(self, model_id: str, state: dict) -> None:
+        self.states[model_id].update(state)
+        await self._send(self._message("comm_msg", {
+            "comm_id": model_id,
+            "data": {"method": "update", "state": state, "buffer_paths": []}}))  # fmt: skip
+
+    async def _click(self, model_id: str) -> None:
+        await self._send(self._message("comm_msg", {
+            "comm_id": model_id, "data": {"method": "custom", "content": {"event": "click"}}}))  # fmt: skip
+
+    async def _wait_for(self, condition) -> None:
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the page did not change as expected")
+            await asyncio.sleep(0.05)
+
+    # ---- finding widgets in the states
+    def _state(self, model_id: str) -> dict:
+        return self.states[model_id]
+
+    def _all(self, view: str) -> list[str]:
+        found = [m for m, s in self.states.items() if s.get("_model_name") == f"{view}Model"]
+        return sorted(found, key=list(self.states).index)
+
+    def _find(self, view: str, strict: bool = True, **attributes) -> str | None:
+        for model_id in self._all(view):
+            if all(self.states[model_id].get(k) == v for k, v in attributes.items()):
+                return model_id
+        if strict:
+            raise LookupError(f"no {view} with {attributes}")
+        return None
+
+    def _submitted(self) -> bool:
+        """Whether the form's prompt says the answers on screen are stored (the acknowledgement)."""
+        return any(
+            "已提交，谢谢" in str(state.get("value", ""))  # the form's note, not the team heading
+            for state in self.states.values()
+            if state.get("_model_name") == "HTMLModel"
+        )
+
+
+# ------------------------------------------------------------------ the runs
+
+
+def new_session(folder: Path) -> str:
+    with Store(f"sqlite:///{folder / 'workbook.sqlite'}") as store:
+        return store.create_session(
+            "负载测试", trainer_code_hash=hash_trainer_code("BENCH", iterations=1000)
+        ).code
+
+
+async def class_burst(base: str, code: str, trainees: int, teams: int = 8) -> list[Trainee]:
+    people = [Trainee(base, code, f"第{i % teams + 1}组", i) for i in range(trainees)]
+    await asyncio.gather(*(person.run() for person in people))
+    return people
+
+
+def stored(folder: Path) -> tuple[int, int]:
+    with Store(f"sqlite:///{folder / 'workbook.sqlite'}") as store:
+        frame = pd_concat([store.submissions(s) for s in store.sessions()])
+    return len(frame), int(frame["idempotency_key"].duplicated().sum()) if len(frame) else 0
+
+
+def pd_concat(frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["idempotency_key"])
+
+
+def load_test(trainees: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        server = Server(folder, pool_size=trainees)
+        try:
+            warm = server.start()
+            code = new_session(folder)
+            started = time.perf_counter()
+            people = asyncio.run(asyncio.wait_for(class_burst(server.base, code, trainees), DEADLINE_S))
+            burst = time.perf_counter() - started
+            voila_mb, kernels_mb = server.memory_mb()
+        finally:
+            server.stop()
+        rows, duplicates = stored(folder)
+    renders = [p.render_s for p in people if p.render_s is not None]
+    failures = [p.error for p in people if p.error]
+    acknowledged = sum(p.acknowledged for p in people)
+    page_median = statistics.median(p.timings.get("page", float("nan")) for p in people)
+    median, worst = (statistics.median(renders), max(renders)) if renders else (float("nan"),) * 2
+    per_kernel = max(kernels_mb) if kernels_mb else float("nan")
+    print(f"\nclassroom load: {trainees} trainees × {SUBMITS} submissions (each clicked twice), loopback")
+    table = [
+        ("server start until the pool of preheated kernels is full", f"{warm:.1f} s"),
+        ("first render (page + widget states), median", f"{median:.2f} s"),
+        ("first render, max", f"{worst:.2f} s"),
+        ("  of which the page's HTML, median", f"{page_median:.2f} s"),
+        ("whole burst (render, join, 5 submits each)", f"{burst:.1f} s"),
+        ("failed trainees", f"{len(failures)}"),
+        ("acknowledged submissions", f"{acknowledged}"),
+        ("stored submissions / duplicate keys", f"{rows} / {duplicates}"),
+        ("memory: Voilà server", f"{voila_mb:.0f} MB"),
+        ("memory: per kernel, max / mean", f"{per_kernel:.0f} / {statistics.mean(kernels_mb or [0]):.0f} MB"),
+        ("memory: all kernels", f"{sum(kernels_mb):.0f} MB in {len(kernels_mb)} kernels"),
+    ]
+    width = max(len(name) for name, _ in table) + 2
+    for name, value in table:
+        print(f"{name:<{width}}{value}")
+    checks = [
+        ("median first render < 1.5 s", median < 1.5),
+        ("all rendered within 30 s", len(renders) == trainees and worst < 30),
+        ("0 failures", not failures),
+        (
+            f"exactly {SUBMITS * trainees} stored, no duplicates",
+            rows == SUBMITS * trainees and duplicates == 0,
+        ),
+        ("memory per app kernel < 200 MB", per_kernel < 200),
+    ]
+    print()
+    for name, met in checks:
+        print(f"{'met' if met else 'NOT MET':<8}{name}")
+    for error in failures[:5]:
+        print("  failure:", error)
+    return 0
+
+
+def crash_test(trainees: int) -> int:
+    """Kill -9 the server while a class submits; restart; every acknowledged submission must be there."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        server = Server(folder, pool_size=trainees)
+        server.start()
+        code = new_session(folder)
+
+        async def burst_then_kill() -> list[Trainee]:
+            people = [Trainee(server.base, code, f"第{i % 4 + 1}组", i) for i in range(trainees)]
+            tasks = [asyncio.create_task(p.run()) for p in people]
+            while sum(p.acknowledged for p in people) < trainees:  # kill in the middle of the burst
+                await asyncio.sleep(0.05)
+            server.kill9()
+            await asyncio.gather(*tasks)
+            return people
+
+        people = asyncio.run(asyncio.wait_for(burst_then_kill(), DEADLINE_S))
+        acknowledged = sum(p.acknowledged for p in people)
+        restarted = Server(folder, pool_size=1)
+        restarted.start()  # the restart itself must accept the database as it was left
+        try:
+            rows, duplicates = stored(folder)
+        finally:
+            restarted.stop()
+    print(f"\ncrash test: {trainees} trainees submitting, server and kernels killed with SIGKILL mid-burst")
+    print(f"acknowledged before the kill   {acknowledged}")
+    print(f"in the store after restart     {rows}  (duplicate keys: {duplicates})")
+    met = rows >= acknowledged and duplicates == 0
+    print(f"{'met' if met else 'NOT MET':<8}every acknowledged submission present")
+    return 0
+
+
+def main(argv: list[str] | None = None, mode: str = "classroom") -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m benchmarks {mode}", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--trainees", type=int, default=40 if mode == "classroom" else 20)
+    args = parser.parse_args(argv)
+    return load_test(args.trainees) if mode == "classroom" else crash_test(args.trainees)

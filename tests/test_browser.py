@@ -1,0 +1,86 @@
+"""A trainer and a trainee in headless Chromium against the real server: join, submit, see it live.
+
+Screenshots land in ``test-artifacts/`` (or ``$WORKBOOK_TEST_ARTIFACTS``) for people to look at.
+"""
+
+import re
+
+import pytest
+
+from tests.conftest import TRAINER_CODE
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+WIDGETS = ".jupyter-widgets"
+
+
+def open_app(browser, url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page.goto(url)
+    page.wait_for_selector(WIDGETS, timeout=90_000)
+    return page
+
+
+def test_trainee_submits_and_the_dashboard_shows_it_within_its_refresh(classroom, browser, artifacts):
+    # The trainer unlocks the dashboard and starts a session.
+    dashboard = open_app(browser, f"{classroom.url}/trainer_dashboard.ipynb")
+    dashboard.get_by_placeholder("培训师代码").fill("wrong")
+    dashboard.get_by_role("button", name="解锁").click()
+    dashboard.get_by_text("培训师代码不正确").wait_for(timeout=30_000)
+    dashboard.get_by_placeholder("培训师代码").fill(TRAINER_CODE)
+    dashboard.get_by_role("button", name="解锁").click()
+    dashboard.get_by_placeholder("新课堂名称", exact=False).fill("华东区大客户培训")
+    dashboard.get_by_role("button", name="新建课堂").click()
+    code = dashboard.locator(".wb-code").inner_text(timeout=30_000).strip()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+    dashboard.screenshot(path=artifacts / "dashboard-empty.png")
+
+    # A trainee joins with the code, picks a team and the pulse survey, fills it in and submits.
+    trainee = open_app(browser, f"{classroom.url}/self_assessment.ipynb")
+    trainee.get_by_placeholder("例如 AB3K9Z").fill(code.lower())
+    trainee.get_by_placeholder("留空则匿名").fill("张三")
+    trainee.get_by_role("button", name="加入课堂").click()
+    trainee.get_by_text("已加入课堂").wait_for(timeout=30_000)
+    trainee.get_by_placeholder("选择或输入团队名称").fill("华东一组")
+    trainee.locator("select").select_option(label="客户脉搏调查（NPS / CSAT / CES）")
+    trainee.get_by_role("button", name="开始填写").click()
+    groups = trainee.locator(".widget-radio-box")
+    groups.first.wait_for(timeout=30_000)
+    for group, option in ((0, 9), (1, 3), (2, 5)):  # recommend 9, csat 4, ces 6 (options start at 0, 1, 1)
+        groups.nth(group).locator("input").nth(option).check()
+    trainee.get_by_role("button", name="提交").click()
+    trainee.get_by_text("团队“华东一组”的汇总结果").wait_for(timeout=30_000)
+    trainee.screenshot(path=artifacts / "self-assessment-submitted.png", full_page=True)
+
+    # The language switch relabels the page and keeps the answers.
+    trainee.get_by_role("button", name="English").click()
+    trainee.get_by_role("button", name="Join").wait_for(timeout=30_000)
+    assert groups.nth(0).locator("input").nth(9).is_checked()
+    trainee.screenshot(path=artifacts / "self-assessment-english.png", full_page=True)
+
+    # The dashboard picks the submission up by itself (refresh every 5 s).
+    dashboard.get_by_text("华东一组").first.wait_for(timeout=20_000)
+    dashboard.locator(".wb-tile").nth(2).get_by_text("1").wait_for(timeout=20_000)
+    dashboard.wait_for_function(  # the team radar and index chart arrive right after the numbers
+        "() => [...document.querySelectorAll('img')].filter(i => i.naturalWidth > 100).length >= 2",
+        timeout=20_000,
+    )
+    dashboard.screenshot(path=artifacts / "dashboard-live.png", full_page=True)
+    dashboard.close()
+    trainee.close()
+
+
+def test_value_matrix_explorer_shows_a_bad_upload_in_the_page(classroom, browser, artifacts, tmp_path):
+    page = open_app(browser, f"{classroom.url}/value_matrix_explorer.ipynb")
+    page.get_by_text("当前数据：customers.csv（2000 家客户）").wait_for(timeout=30_000)
+    bad = tmp_path / "客户表.csv"
+    bad.write_text("客户编号,满意度\nC1,9\n", encoding="utf-8")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=re.compile("上传客户表")).click()
+    chooser.value.set_files(str(bad))
+    page.get_by_text("缺少这一列").first.wait_for(timeout=30_000)
+    assert page.get_by_text(
+        "当前数据：customers.csv（2000 家客户）"
+    ).is_visible()  # the data shown before stays
+    assert "Traceback" not in page.content()
+    page.screenshot(path=artifacts / "value-matrix-bad-upload.png", full_page=True)
+    page.close()
