@@ -252,3 +252,11 @@ def test_predictive_clv_is_discounted_expected_spend():
     assert out.loc[0, "clv"] == pytest.approx(float(expected))
     discounted = ops.predictive_clv(summary, CDNOW, gg, 39, discount_rate=0.1, margin=0.5, step=13)
     assert (discounted["clv"] <= out["clv"]).all()
+
+
+def test_risk_signals_name_missing_overdue_columns_instead_of_crashing():
+    customers = pd.DataFrame({"last_purchase_date": pd.to_datetime(["2026-06-01"]), "orders_12m": [3]})
+    with pytest.raises(WorkbookInputError) as caught:
+        ops.risk_signals(customers, as_of="2026-06-30")
+    message = caught.value.message("en")
+    assert "overdue_days" in message and "overdue_amount" in message

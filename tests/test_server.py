@@ -65,6 +65,6 @@ def test_voila_config_pools_follow_the_class_size():
     config = voila_config(ServeOptions(pool_size=40, host="0.0.0.0", port=9000))
     pools = config["VoilaKernelManager"]["kernel_pools_config"]
     assert pools["self_assessment.ipynb"]["pool_size"] == 40
-    assert pools["value_matrix_explorer.ipynb"]["pool_size"] == 20
+    assert pools["value_matrix_explorer.ipynb"]["pool_size"] == 10
     assert {*APPS, LANDING} <= set(pools)
     assert config["Voila"]["ip"] == "0.0.0.0" and config["Voila"]["port"] == 9000

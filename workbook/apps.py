@@ -35,7 +35,7 @@ from tempfile import TemporaryDirectory
 import ipywidgets as w
 import pandas as pd
 
-from workbook import data, i18n, plots
+from workbook import i18n, plots
 from workbook import value_matrix as vm
 from workbook.errors import fail
 from workbook.i18n import label, t
@@ -354,9 +354,7 @@ class ValueMatrixExplorerApp(_App):
     def __init__(self, customers: pd.DataFrame | None = None, lang: str | None = None):
         super().__init__(lang)
         self.source_name = "customers.csv"
-        self.customers = (
-            customers if customers is not None else data.load_customers(data.DATASETS_DIR / "customers.csv")
-        )
+        self.customers = customers if customers is not None else _sample_customers()
         self.intro = w.HTML()
         self.upload = w.FileUpload(accept=".csv,.xlsx,.xls,.txt", multiple=False)
         self.upload.observe(lambda change: self.load_upload(change["new"]), names="value")
@@ -390,13 +388,15 @@ class ValueMatrixExplorerApp(_App):
             raise fail(
                 name, "apps.vm.too_large", size=f"{len(content) / 2**20:.1f}", limit=UPLOAD_MAX_BYTES // 2**20
             )
+        from workbook import data  # the loader (pandera) only where files are read: lighter kernels
+
         customers = data.load_customers(content, name=name)  # raises before anything is replaced
         self._replace(customers, name)
 
     @safe_callback
     def use_sample(self) -> None:
         """Go back to the sample customers."""
-        self._replace(data.load_customers(data.DATASETS_DIR / "customers.csv"), "customers.csv")
+        self._replace(_sample_customers(), "customers.csv")
 
     def _replace(self, customers: pd.DataFrame, name: str) -> None:
         weights, thresholds = self.explorer.weights, self.explorer.thresholds  # same shares, rescaled to 1
@@ -470,6 +470,12 @@ class ValueMatrixExplorerApp(_App):
             self._replace(self.customers, self.source_name)  # rebuilt in the new language, same sliders
             return
         self._show_strategies()
+
+
+def _sample_customers() -> pd.DataFrame:
+    from workbook import data
+
+    return data.load_customers(data.DATASETS_DIR / "customers.csv")
 
 
 # ================================================================================ 3 · trainer dashboard

@@ -4,10 +4,14 @@
     workbook check                       # is this machine ready? 环境检查
     workbook lab [--host H --port P]     # JupyterLab on the course notebooks 打开课程
     workbook score customers.xlsx -o scored.xlsx [--as-of 2026-06-30]   # 客户评分
+    workbook report AB3K9Z -o reports/   # team and session reports, HTML + Excel 课后报告
+    workbook export AB3K9Z -o session.xlsx                               # 导出课堂数据
     workbook instruments validate my_instrument.yaml                     # 检查自评问卷文件
 
 Exit codes: 0 success; 1 the input has problems (the message says which, in the active
 language: ``--lang en`` or ``WORKBOOK_LANG``); 2 the command line itself is wrong.
+Every command that reads the classroom store takes ``--data-dir`` / ``--database-url`` like
+``workbook serve`` (default: ``data/workbook.sqlite``).
 """
 
 from __future__ import annotations
@@ -62,18 +66,29 @@ def _lab(args: argparse.Namespace) -> int:
     return subprocess.call(command)
 
 
+LARGE_FILE_BYTES = 5 * 2**20  # from this size `workbook score` shows its progress
+
+
 def score_customers(
-    customers: pd.DataFrame, as_of=None, previous: pd.DataFrame | None = None
+    customers: pd.DataFrame, as_of=None, previous: pd.DataFrame | None = None, progress=None
 ) -> pd.DataFrame:
-    """One row per customer: ladder level, ABC tier, behaviour, value score and tier, risk level, reasons."""
+    """One row per customer: ladder level, ABC tier, behaviour, value score and tier, risk level, reasons.
+
+    ``progress`` (optional) is a ``tqdm`` bar advanced once per step.
+    """
     from workbook import classify, operations, value_matrix
 
+    step = progress.update if progress is not None else (lambda _n: None)
     as_of = pd.Timestamp(as_of) if as_of is not None else customers["last_purchase_date"].max()
     level = classify.relationship_level(customers, as_of=as_of)
+    step(1)
     abc = classify.value_tier_abc(customers)
     behaviour = classify.behaviour_status(customers, as_of=as_of)
+    step(1)
     value = value_matrix.value_scores(customers)
+    step(1)
     risk = operations.risk_signals(customers, previous=previous, as_of=as_of)
+    step(1)
     return pd.DataFrame(
         {
             "customer_id": customers["customer_id"],
@@ -92,19 +107,60 @@ def score_customers(
 
 
 def _score(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from workbook import data
     from workbook.store import neutralise_formulas
 
-    customers = data.load_customers(args.file)
-    previous = data.load_customers(args.previous) if args.previous else None
-    scored = score_customers(customers, args.as_of, previous)
-    out = Path(args.output)
-    safe = neutralise_formulas(scored)  # names from a customer file must not run as formulas
-    if out.suffix.lower() == ".xlsx":
-        safe.to_excel(out, index=False)
-    else:
-        safe.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel then reads the Chinese
+    large = Path(args.file).stat().st_size >= LARGE_FILE_BYTES
+    with tqdm(total=7, disable=not large, file=sys.stderr, desc=i18n.t("cli.progress"), unit="") as bar:
+        customers = data.load_customers(args.file)
+        bar.update(1)
+        previous = data.load_customers(args.previous) if args.previous else None
+        bar.update(1)
+        scored = score_customers(customers, args.as_of, previous, progress=bar)
+        out = Path(args.output)
+        safe = neutralise_formulas(scored)  # names from a customer file must not run as formulas
+        if out.suffix.lower() == ".xlsx":
+            safe.to_excel(out, index=False)
+        else:
+            safe.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel then reads the Chinese
+        bar.update(1)
     print(i18n.t("cli.scored", n=len(scored), path=out))
+    return EXIT_OK
+
+
+def _store(args: argparse.Namespace):
+    """The classroom store the command reads: ``--database-url``, else ``--data-dir``, else the default."""
+    from workbook.store import DATABASE_FILE, Store
+
+    if args.database_url:
+        return Store(args.database_url)
+    if args.data_dir:
+        return Store(f"sqlite:///{Path(args.data_dir).resolve() / DATABASE_FILE}")
+    return Store()
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        session = store.session_by_code(args.code)
+        written = store.export(session, Path(args.output), tz=args.tz)
+    for path in written:
+        print(i18n.t("cli.written", path=path))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from workbook import report
+
+    with _store(args) as store:
+        session = store.session_by_code(args.code)
+        previous = store.session_by_code(args.previous) if args.previous else None
+        written = report.write_reports(
+            store, session, Path(args.output), teams=args.team or None, previous=previous
+        )
+    for path in written:
+        print(i18n.t("cli.written", path=path))
     return EXIT_OK
 
 
@@ -175,6 +231,27 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", help="snapshot date 快照日期, e.g. 2026-06-30 (default: latest purchase)")
     score.add_argument("--previous", help="last year's customer table, for drop signals 上期客户表")
     score.set_defaults(run=_score)
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", help="folder of the SQLite store 数据文件夹 (default: data/)")
+    where.add_argument("--database-url", help="SQLAlchemy URL of the store 数据库地址 (e.g. PostgreSQL)")
+
+    report = commands.add_parser(
+        "report", parents=[where], help="team and session reports, HTML + Excel 课后报告（网页 + Excel）"
+    )
+    report.add_argument("code", help="the session's join code 课堂代码")
+    report.add_argument("-o", "--output", default="reports", help="folder for the reports 输出文件夹")
+    report.add_argument("--team", action="append", help="only this team (repeatable) 只为该团队出报告")
+    report.add_argument("--previous", help="join code of the earlier session to compare with 上期课堂代码")
+    report.set_defaults(run=_report)
+
+    export = commands.add_parser("export", parents=[where], help="a session's data to Excel/CSV 导出课堂数据")
+    export.add_argument("code", help="the session's join code 课堂代码")
+    export.add_argument("-o", "--output", required=True, help=".xlsx (one sheet per table) or .csv 输出文件")
+    export.add_argument(
+        "--tz", default="Asia/Shanghai", help="time zone of the times 时区 (default Asia/Shanghai)"
+    )
+    export.set_defaults(run=_export)
 
     instruments = commands.add_parser("instruments", help="self-assessment instruments 自评问卷")
     inner = instruments.add_subparsers(dest="action", required=True)

@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 if TYPE_CHECKING:
     from scipy import optimize
 
-from workbook.errors import fail
+from workbook.errors import Problem, WorkbookInputError, fail
 from workbook.i18n import label, t
 
 SOURCE = "operations"
@@ -255,6 +254,9 @@ def _fill(template: str, frame: pd.DataFrame) -> pd.Series:
     return out
 
 
+RISK_COLUMNS = ("overdue_days", "overdue_amount", "last_purchase_date", "orders_12m")  # what the signals read
+
+
 def risk_signals(
     customers: pd.DataFrame,
     thresholds: Mapping[str, tuple[float, float]] | None = None,
@@ -273,6 +275,10 @@ def risk_signals(
     ``not_assessed``. Columns: ``<signal>_value``, ``<signal>_level`` per signal, then
     ``risk_level``, ``risk_category``, ``response`` and ``reason``.
     """
+    needed = [*RISK_COLUMNS, *(["satisfaction"] if previous is not None else [])]
+    missing = [column for column in needed if column not in customers.columns]
+    if missing:  # a customer table without the overdue columns is common: say which, do not crash
+        raise WorkbookInputError(SOURCE, [Problem("data.missing_column", column=c) for c in missing])
     limits = {**DEFAULT_RISK_THRESHOLDS, **(thresholds or {})}
     bad = [k for k, (a, r) in limits.items() if k not in RISK_SIGNALS or not 0 <= a <= r]
     if bad:
@@ -398,6 +404,8 @@ def bgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
     A1 = ln B(a, b+x) − ln B(a, b) − (r+x) ln(α+T),
     A2 = ln B(a+1, b+x−1) − ln B(a, b) − (r+x) ln(α+t_x).
     """
+    from scipy import special  # the models only; classroom kernels import this module too
+
     r, alpha, a, b = params
     x, tx, T = (np.asarray(v, dtype="float64") for v in (frequency, recency, T))
     common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
@@ -450,6 +458,8 @@ def expected_purchases(params: BgNbdParams, t, frequency, recency, T) -> np.ndar
     E[Y(t)] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^{r+x} · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
               / (1 + δ(x>0) · a/(b+x−1) · ((α+T)/(α+t_x))^{r+x})
     """
+    from scipy import special  # the models only; classroom kernels import this module too
+
     p = params
     x, tx, T = (np.asarray(v, dtype="float64") for v in (frequency, recency, T))
     hyp = special.hyp2f1(p.r + x, p.b + x, p.a + p.b + x - 1, t / (p.alpha + T + t))
@@ -469,6 +479,8 @@ class GammaGammaParams:
 
 def gamma_gamma_log_likelihood(params, frequency, monetary) -> np.ndarray:
     """ln L = ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln v + (px−1) ln m + px ln x − (px+q) ln(x m + v)."""
+    from scipy import special  # the models only; classroom kernels import this module too
+
     p, q, v = params
     x, m = np.asarray(frequency, dtype="float64"), np.asarray(monetary, dtype="float64")
     return (

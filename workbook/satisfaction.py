@@ -40,7 +40,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats: an app's kernel stays ~100 MB smaller
 
 from workbook.errors import Problem, WorkbookInputError, fail
 from workbook.i18n import label, t
@@ -239,7 +238,9 @@ def nps(
     out["nps"] = 100.0 * (p_p - p_d)
     variance = (p_p * (1 - p_p) + p_d * (1 - p_d) + 2 * p_p * p_d).clip(lower=0.0)
     out["se"] = 100.0 * np.sqrt(variance / out["n"])
-    z = special.ndtri(0.5 + confidence / 2)  # standard normal quantile
+    from scipy import special  # here, not at the top: classroom kernels import this module
+
+    z = special.ndtri(0.5 + confidence / 2)  # standard normal quantile (not scipy.stats: lighter)
     out["ci_low"] = (out["nps"] - z * out["se"]).clip(-100.0, 100.0)
     out["ci_high"] = (out["nps"] + z * out["se"]).clip(-100.0, 100.0)
     out["confidence"] = float(confidence)
@@ -587,6 +588,8 @@ def cronbach_alpha(
     alpha = k / (k - 1) * (1 - np.trace(cov) / total)
     gamma = 1 - confidence
     df1, df2 = n - 1, (n - 1) * (k - 1)
+    from scipy import special
+
     low = 1 - (1 - alpha) * special.fdtri(df1, df2, 1 - gamma / 2)  # F quantiles
     high = 1 - (1 - alpha) * special.fdtri(df1, df2, gamma / 2)
     return CronbachAlpha(float(alpha), float(low), float(high), int(n), int(k), float(confidence), missing)
