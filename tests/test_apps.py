@@ -228,3 +228,18 @@ def test_landing_links_the_three_apps_in_both_languages():
     for notebook in ("self_assessment.ipynb", "value_matrix_explorer.ipynb", "trainer_dashboard.ipynb"):
         assert f"href='{notebook}'" in page
     assert "课堂看板" in page and "Trainer dashboard" in page
+
+
+def test_re_assessment_session_shows_each_teams_change(store, dashboard):
+    first = dashboard.session
+    app = join(store, first.code, "一队")
+    app.form.set_answers({"recommend": 5, "csat": 2, "ces": 3})  # index 0.4·50 + 0.3·25 + 0.3·33.33 = 37.5
+    app.form.submit()
+    dashboard.create("第二季度复评", previous=first.id)
+    assert dashboard.session.previous_session_id == first.id
+    again = join(store, dashboard.session.code, "一队")
+    again.form.set_answers({"recommend": 9, "csat": 4, "ces": 6})  # 0.4·90 + 0.3·75 + 0.3·83.33 = 83.5
+    again.form.submit()
+    dashboard.refresh(force=True)
+    trend = dashboard.trend.value
+    assert "37.5" in trend and "83.5" in trend and "+46.0" in trend

@@ -6,6 +6,7 @@ Screenshots land in ``test-artifacts/`` (or ``$WORKBOOK_TEST_ARTIFACTS``) for pe
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import TRAINER_CODE
 
@@ -20,36 +21,55 @@ def open_app(browser, url):
     return page
 
 
-def test_trainee_submits_and_the_dashboard_shows_it_within_its_refresh(classroom, browser, artifacts):
-    # The trainer unlocks the dashboard and starts a session.
-    dashboard = open_app(browser, f"{classroom.url}/trainer_dashboard.ipynb")
-    dashboard.get_by_placeholder("培训师代码").fill("wrong")
-    dashboard.get_by_role("button", name="解锁").click()
-    dashboard.get_by_text("培训师代码不正确").wait_for(timeout=30_000)
+def submit_pulse(page, code: str, team: str, name: str, options: tuple[int, int, int]) -> None:
+    """Join with ``code`` as ``name`` of ``team``, tick the pulse survey's three answers (option
+    positions: recommend 0–10, csat 1–5 and ces 1–7 from position 0) and submit."""
+    page.get_by_placeholder("例如 AB3K9Z").fill(code)
+    page.get_by_placeholder("留空则匿名").fill(name)
+    page.get_by_role("button", name="加入课堂").click()
+    page.get_by_text("已加入课堂").wait_for(timeout=30_000)
+    page.get_by_placeholder("选择或输入团队名称").fill(team)
+    page.locator("select").select_option(label="客户脉搏调查（NPS / CSAT / CES）")
+    page.get_by_role("button", name="开始填写").click()
+    groups = page.locator(".widget-radio-box")
+    groups.first.wait_for(timeout=30_000)
+    for group, option in enumerate(options):
+        groups.nth(group).locator("input").nth(option).check()
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text(f"团队“{team}”的汇总结果").wait_for(timeout=30_000)
+
+
+def unlock_and_create(browser, url: str, title: str):
+    """The trainer opens the dashboard, unlocks it and starts a session; returns (page, join code)."""
+    dashboard = open_app(browser, f"{url}/trainer_dashboard.ipynb")
     dashboard.get_by_placeholder("培训师代码").fill(TRAINER_CODE)
     dashboard.get_by_role("button", name="解锁").click()
-    dashboard.get_by_placeholder("新课堂名称", exact=False).fill("华东区大客户培训")
+    title_box = dashboard.get_by_placeholder("新课堂名称", exact=False)
+    title_box.fill(title)
     dashboard.get_by_role("button", name="新建课堂").click()
-    code = dashboard.locator(".wb-code").inner_text(timeout=30_000).strip()
+    expect(title_box).to_have_value("", timeout=30_000)  # created: the box empties, the new code shows
+    expect(dashboard.get_by_role("combobox").first).to_contain_text(title, timeout=30_000)
+    return dashboard, dashboard.locator(".wb-code").inner_text(timeout=30_000).strip()
+
+
+def test_trainee_submits_and_the_dashboard_shows_it_within_its_refresh(classroom, browser, artifacts):
+    # A wrong trainer code is refused in the page; the dashboard stays locked.
+    locked = open_app(browser, f"{classroom.url}/trainer_dashboard.ipynb")
+    locked.get_by_placeholder("培训师代码").fill("wrong")
+    locked.get_by_role("button", name="解锁").click()
+    locked.get_by_text("培训师代码不正确").wait_for(timeout=30_000)
+    assert not locked.get_by_role("button", name="新建课堂").is_visible()
+    locked.close()
+    # The trainer unlocks the dashboard and starts a session.
+    dashboard, code = unlock_and_create(browser, classroom.url, "华东区大客户培训")
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
     dashboard.screenshot(path=artifacts / "dashboard-empty.png")
 
     # A trainee joins with the code, picks a team and the pulse survey, fills it in and submits.
     trainee = open_app(browser, f"{classroom.url}/self_assessment.ipynb")
-    trainee.get_by_placeholder("例如 AB3K9Z").fill(code.lower())
-    trainee.get_by_placeholder("留空则匿名").fill("张三")
-    trainee.get_by_role("button", name="加入课堂").click()
-    trainee.get_by_text("已加入课堂").wait_for(timeout=30_000)
-    trainee.get_by_placeholder("选择或输入团队名称").fill("华东一组")
-    trainee.locator("select").select_option(label="客户脉搏调查（NPS / CSAT / CES）")
-    trainee.get_by_role("button", name="开始填写").click()
-    groups = trainee.locator(".widget-radio-box")
-    groups.first.wait_for(timeout=30_000)
-    for group, option in ((0, 9), (1, 3), (2, 5)):  # recommend 9, csat 4, ces 6 (options start at 0, 1, 1)
-        groups.nth(group).locator("input").nth(option).check()
-    trainee.get_by_role("button", name="提交").click()
-    trainee.get_by_text("团队“华东一组”的汇总结果").wait_for(timeout=30_000)
+    submit_pulse(trainee, code.lower(), "华东一组", "张三", (9, 3, 5))  # recommend 9, csat 4, ces 6
     trainee.screenshot(path=artifacts / "self-assessment-submitted.png", full_page=True)
+    groups = trainee.locator(".widget-radio-box")
 
     # The language switch relabels the page and keeps the answers.
     trainee.get_by_role("button", name="English").click()

@@ -42,7 +42,6 @@ from workbook.i18n import label, t
 from workbook.instruments import InstrumentResult, list_instruments, load_instrument, score, tidy_responses
 from workbook.store import (
     Store,
-    hash_trainer_code,
     neutralise_formulas,
     normalize_join_code,
     verify_trainer_code,
@@ -515,7 +514,9 @@ class TrainerDashboardApp(_App):
         self.session_picker.observe(lambda change: self.pick(change["new"]), names="value")
         self.new_title = w.Text(layout=w.Layout(width="20em"))
         self.create_button = w.Button(icon="plus")
-        self.create_button.on_click(lambda _: self.create(self.new_title.value))
+        self.create_button.on_click(lambda _: self.create(self.new_title.value, self.follows.value))
+        self.follows = w.Dropdown(layout=w.Layout(width="20em"))  # re-assessment: the earlier session
+        self.trend = w.HTML()
         self.join_code = w.HTML()
         self.tiles = w.HTML()
         self.instrument_picker = w.Dropdown(layout=w.Layout(width="24em"))
@@ -536,13 +537,14 @@ class TrainerDashboardApp(_App):
         self.ticker.observe(lambda _: self.refresh(), names="value")
         self.live_box = w.VBox(
             [
-                w.HBox([self.session_picker, self.new_title, self.create_button], layout=_WRAP),
+                w.HBox([self.session_picker, self.new_title, self.follows, self.create_button], layout=_WRAP),
                 self.join_code,
                 self.tiles,
                 w.HBox([self.instrument_picker, self.refresh_button, self.export_button, self.export_link,
                         self.updated], layout=_WRAP),
                 self.table,
                 w.HBox([self.comparison, self.distribution], layout=w.Layout(flex_flow="row wrap")),
+                self.trend,
                 self.exercises,
                 self.ticker,
             ],
@@ -578,15 +580,22 @@ class TrainerDashboardApp(_App):
         sessions = self.store.sessions()
         options = [(f"{s.held_on:%Y-%m-%d} · {s.title} · {s.code}", s.id) for s in reversed(sessions)]
         self.session_picker.options = options
+        self.follows.options = [(t("apps.dash.follows_none", self.lang), None), *options]
         if options and self.session is None:
             self.session_picker.value = options[0][1]
 
     @safe_callback
-    def create(self, title: str) -> None:
-        """Start a new session with ``title``; its join code appears in large type."""
+    def create(self, title: str, previous: int | None = None) -> None:
+        """Start a new session with ``title``; its join code appears in large type.
+
+        ``previous``: the id of an earlier session of the same teams, for a re-assessment; the
+        dashboard and the reports then show each team's change since then.
+        """
         self._need_unlocked()
         title = title.strip() or t("apps.dash.default_title", self.lang, date=f"{datetime.now():%Y-%m-%d}")
-        session = self.store.create_session(title, trainer_code_hash=hash_trainer_code(os.urandom(16).hex()))
+        session = self.store.create_session(
+            title, trainer_code_hash=self.code_hash, previous_session_id=previous
+        )
         self.new_title.value = ""
         self.session = None
         self._list_sessions()
@@ -624,6 +633,7 @@ class TrainerDashboardApp(_App):
         self.table.value = self._per_team_table(submissions)
         self._charts(submissions)
         self.exercises.value = self._exercise_table(attempts)
+        self.trend.value = self._trend_table()
 
     def _tiles(self, tables: dict, submissions: pd.DataFrame) -> str:
         numbers = {"teams": len(tables["teams"]), "people": len(tables["respondents"]),
@@ -682,6 +692,27 @@ class TrainerDashboardApp(_App):
                                 xlabel=t("apps.dash.index_axis", self.lang), ylabel="")  # fmt: skip
             ax.set_xlim(0, 100)
             self.distribution.value = plots.to_png(ax)
+
+    def _trend_table(self) -> str:
+        """Each team's index now and in the linked earlier session (same team name), chosen questionnaire."""
+        instrument_id, earlier = self.instrument_picker.value, self.session.previous_session_id
+        if instrument_id is None or earlier is None:
+            return ""
+        before = {team.name: team for team in self.store.teams(earlier)}
+        rows = []
+        for team in self.store.teams(self.session):
+            now = team_result(self.store, team, instrument_id, lang=self.lang)
+            then = (
+                team_result(self.store, before[team.name], instrument_id, lang=self.lang)
+                if team.name in before
+                else None
+            )
+            if now is not None:
+                change = f"{now.index - then.index:+.1f}" if then is not None else "—"
+                was = f"{then.index:.1f} · {then.level_name}" if then is not None else "—"
+                rows.append([team.name, was, f"{now.index:.1f} · {now.level_name}", change])
+        header = ["", *(t(f"apps.dash.trend_{c}", self.lang) for c in ("before", "now", "change"))]
+        return _h3(t("apps.dash.trend", self.lang)) + _table(header, rows) if rows else ""
 
     def _exercise_table(self, attempts: pd.DataFrame) -> str:
         if attempts.empty:

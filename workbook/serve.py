@@ -60,7 +60,7 @@ class ServeOptions:
     cull_interval: int = 300
     execution_timeout: int = 120  # one app notebook must run within this
     max_upload_mb: int = 32
-    refill_delay: int = 4 * 3600  # seconds before a used preheated kernel is replaced
+    refill_delay: float = 1.0  # seconds before a used preheated kernel is replaced
 
 
 def voila_config(options: ServeOptions) -> dict:
@@ -86,9 +86,10 @@ def voila_config(options: ServeOptions) -> dict:
             "show_tracebacks": False,
             "file_allowlist": [],
         },
-        # A used kernel is not replaced during the class: 40 replacements starting at once would
-        # take both cores for minutes just as the class starts working (measured). The pool is a
-        # head start for the class's first opens; later opens (a reload) start a kernel then.
+        # A used kernel is replaced after ``refill_delay``. Voilà parks the replacement in the pool
+        # at once, so the next visitor waits for it: a long delay would hang a reload (measured),
+        # hence Voilà's default of 1 s; the cost is that a whole class arriving together starts as
+        # many replacements (size the pool to the class, not larger).
         "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": options.refill_delay},
         "MappingKernelManager": {
             "cull_idle_timeout": options.cull_idle_timeout,

@@ -1,0 +1,131 @@
+"""Team and session reports: numbers against hand-worked values, HTML and Excel, empty sessions, the CLI."""
+
+import pytest
+from openpyxl import load_workbook
+
+from workbook import cli, report
+from workbook.errors import WorkbookInputError
+from workbook.i18n import language
+from workbook.store import Store, new_key
+
+
+@pytest.fixture
+def store(store_url):
+    with Store(store_url) as opened:
+        yield opened
+
+
+def pulse(store, team, who, recommend, csat, ces):
+    person = store.add_respondent(team, who)
+    answers = {"recommend": recommend, "csat": csat, "ces": ces}
+    store.submit(team, "pulse", "1.0", answers, key=new_key(), respondent=person)
+
+
+@pytest.fixture
+def sessions(store):
+    """Q1: team A once (5, 2, 3).
+
+    Q2, linked to Q1: team A twice (9, 4, 6) and (5, 2, 3); team B once (10, 5, 7).
+    """
+    q1 = store.create_session("第一季度")
+    pulse(store, store.add_team(q1, "A队"), "张三", 5, 2, 3)
+    q2 = store.create_session("第二季度", previous_session_id=q1.id)
+    a, b = store.add_team(q2, "A队"), store.add_team(q2, "=cmd|'/c calc'!A1")
+    pulse(store, a, "张三", 9, 4, 6)
+    pulse(store, a, "李四", 5, 2, 3)
+    pulse(store, b, "王五", 10, 5, 7)
+    return q1, q2, a, b
+
+
+def test_team_report_scores_benchmark_gaps_and_change(store, sessions):
+    q1, q2, a, _ = sessions
+    team = report.team_report(store, q2, a)
+    assert team.previous_session.id == q1.id  # found through the session's link
+    (assessment,) = team.assessments
+    dims = assessment.dimensions.round(2)
+    # item scores 0–100: nps 10·v, csat 25·(v − 1), ces 100·(v − 1)/6
+    # A: nps (90 + 50)/2 = 70, csat (75 + 25)/2 = 50, ces (83.33 + 33.33)/2 = 58.33
+    assert dims["score"].to_dict() == {"nps": 70.0, "csat": 50.0, "ces": 58.33}
+    # class average over the two teams (B: 100 everywhere): 85, 75, 79.17; gap = score − average
+    assert dims["benchmark"].to_dict() == {"nps": 85.0, "csat": 75.0, "ces": 79.17}
+    assert dims["gap"].to_dict() == {"nps": -15.0, "csat": -25.0, "ces": -20.83}
+    # Q1: A answered (5, 2, 3) → 50, 25, 33.33; change = now − before
+    assert dims["previous"].to_dict() == {"nps": 50.0, "csat": 25.0, "ces": 33.33}
+    assert dims["change"].to_dict() == {"nps": 20.0, "csat": 25.0, "ces": 25.0}
+    # index = 0.4·nps + 0.3·csat + 0.3·ces: now 28 + 15 + 17.5 = 60.5; before 20 + 7.5 + 10 = 37.5
+    assert assessment.result.index == pytest.approx(60.5)
+    assert assessment.previous.index == pytest.approx(37.5)
+    # rater spread on nps: 90 and 50 → range 40
+    assert dims.at["nps", "rater_range"] == 40.0
+
+
+def test_team_html_is_self_contained_chinese_and_editable(store, sessions):
+    _, q2, a, _ = sessions
+    page = report.to_html(report.team_report(store, q2, a), "zh")
+    assert "团队报告 · A队" in page and "与上期相比" in page and "data:image/png;base64," in page
+    assert page.count('contenteditable="true"') == 3 and page.count('type="date"') == 3  # one per plan row
+    assert "{{" not in page and "{%" not in page and len(page.encode()) < 2 * 2**20
+    assert "@page { size: A4" in page
+    with language("en"):
+        english = report.to_html(report.team_report(store, q2, a))
+    assert "Team report · A队" in english and "Since the last assessment" in english
+
+
+def test_session_report_participation_indices_and_escaping(store, sessions):
+    _, q2, _, b = sessions
+    session = report.session_report(store, q2)
+    assert session.participation.set_index("team")["members"].to_dict() == {"A队": 2, b.name: 1}
+    indices = session.indices.set_index("team")["index"].round(2).to_dict()
+    assert indices == {"A队": 60.5, b.name: 100.0}
+    page = report.to_html(session, "zh")
+    assert "=cmd|&#39;/c calc&#39;!A1" in page  # escaped in HTML
+    assert "<script" not in page
+
+
+def test_excel_reports_match_the_store_and_defuse_formulas(store, sessions, tmp_path):
+    _, q2, a, b = sessions
+    paths = report.write_reports(store, q2, tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names[0].startswith("session-") and len(paths) == 6
+    book = load_workbook(next(p for p in paths if p.name.startswith("session-") and p.suffix == ".xlsx"))
+    assert book.sheetnames == ["参与情况", "各团队指数", "练习结果"]
+    rows = list(book["各团队指数"].values)
+    header = rows[0]
+    by_team = {row[header.index("团队")]: row[header.index("综合指数")] for row in rows[1:]}
+    assert by_team["A队"] == pytest.approx(60.5) and by_team["'" + b.name] == pytest.approx(100.0)
+    team_book = load_workbook(
+        next(p for p in paths if p.name.startswith(f"team-{a.id}-") and p.suffix == ".xlsx")
+    )
+    plan = list(team_book["改进计划"].values)
+    assert {"负责人", "完成日期"} <= set(plan[0]) and len(plan) == 4  # header + three dimensions
+    assert team_book["级别"]["A1"].font.bold
+
+
+def test_empty_session_says_so(store, tmp_path):
+    session = store.create_session("空课堂")
+    paths = report.write_reports(store, session, tmp_path)
+    page = paths[0].read_text(encoding="utf-8")
+    assert "还没有提交的问卷" in page and "还没有练习作答" in page
+
+
+def test_unknown_team_is_a_clear_error(store, sessions, tmp_path):
+    _, q2, _, _ = sessions
+    with pytest.raises(WorkbookInputError) as caught:
+        report.write_reports(store, q2, tmp_path, teams=["C队"])
+    assert "C队" in caught.value.message("zh") and "A队" in caught.value.message("zh")
+
+
+def test_cli_report_and_export(store_url, tmp_path, capsys):
+    if not store_url.startswith("sqlite"):
+        pytest.skip("the command line is exercised once, on the SQLite file")
+    with Store(store_url) as store:
+        session = store.create_session("命令行")
+        pulse(store, store.add_team(session, "一队"), "张三", 9, 4, 6)
+    assert (tmp_path / "workbook.sqlite").exists()  # the store the command must find by its folder
+    args = ["--data-dir", str(tmp_path)]
+    assert cli.main(["report", session.code.lower(), "-o", str(tmp_path / "r"), *args]) == cli.EXIT_OK
+    assert len(list((tmp_path / "r").glob("*.html"))) == 2
+    assert cli.main(["export", session.code, "-o", str(tmp_path / "e.xlsx"), *args]) == cli.EXIT_OK
+    assert load_workbook(tmp_path / "e.xlsx")["teams"]["C2"].value == "一队"
+    assert cli.main(["export", "ZZZZZZ", "-o", str(tmp_path / "x.xlsx"), *args]) == cli.EXIT_INPUT
+    assert "ZZZZZZ" in capsys.readouterr().err

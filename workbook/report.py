@@ -1,0 +1,388 @@
+"""Reports after a session: one per team and one for the session, as self-contained HTML and as Excel.
+
+Team report, per questionnaire the team filled in (and per key account for the 客情关系评价表):
+level with its reason, the dimension radar, gaps to the benchmark (by default the average of all
+teams in the session for the same questionnaire), how far the raters were apart, the improvement
+plan with editable owner and due-date fields, and — when the session follows an earlier one
+(``previous_session_id``) and the team (same name) was assessed there — the change since then:
+level migration and dimension deltas.
+
+Session report: participation per team, the index per team and questionnaire, the distribution
+of the indices, and exercise results per team and task.
+
+The HTML is one file (charts as embedded PNG, CSS inline, A4 print rules, Chinese font list);
+the Excel workbook has one sheet per view, formatted headers and every text cell neutralised
+against formula injection. Data are gathered first (:func:`team_report`, :func:`session_report`,
+pure and testable), then written (:func:`to_html`, :func:`to_excel`, :func:`write_reports`).
+
+>>> from workbook.store import Store
+>>> with Store("sqlite://") as store:
+...     session = store.create_session("示例")
+...     report = session_report(store, session)
+>>> report.participation.empty
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from workbook import i18n, plots
+from workbook.i18n import t
+from workbook.instruments import InstrumentResult, load_instrument
+from workbook.store import Store, Team, WorkshopSession, neutralise_formulas
+
+ACCOUNT_INSTRUMENTS = ("relationship",)  # rated per key account
+PLAN_DUE_DAYS = 90  # a suggested due date: the next quarterly re-assessment
+
+
+@dataclass
+class Assessment:
+    """One questionnaire (and account) of one team: the result now and, if any, the earlier one."""
+
+    instrument_id: str
+    title: str
+    account: str | None
+    result: InstrumentResult
+    benchmark: pd.Series  # dimension → benchmark score (0–100)
+    previous: InstrumentResult | None = None
+
+    @property
+    def dimensions(self) -> pd.DataFrame:
+        """Per dimension: score, benchmark, gap to it, rater SD and range, and the change since before."""
+        dims = self.result.dimensions
+        out = pd.DataFrame(
+            {
+                "name": dims["name"],
+                "score": dims["score"],
+                "benchmark": self.benchmark.reindex(dims.index),
+                "rater_sd": dims["rater_sd"],
+                "rater_range": dims["rater_range"],
+            }
+        )
+        out["gap"] = out["score"] - out["benchmark"]
+        if self.previous is not None:
+            out["previous"] = self.previous.dimensions["score"].reindex(dims.index)
+            out["change"] = out["score"] - out["previous"]
+        return out
+
+
+@dataclass
+class TeamReport:
+    session: WorkshopSession
+    team: Team
+    assessments: list[Assessment]
+    previous_session: WorkshopSession | None = None
+
+
+@dataclass
+class SessionReport:
+    session: WorkshopSession
+    participation: pd.DataFrame  # team, members, submissions per questionnaire
+    indices: pd.DataFrame  # one row per team × questionnaire (× account): index, level
+    exercises: pd.DataFrame  # team, tasks tried, solved, attempts
+    teams: list[TeamReport] = field(default_factory=list)
+
+
+# ================================================================================ gathering
+
+
+def _latest_per_rater(frame: pd.DataFrame) -> pd.DataFrame:
+    rater = frame["respondent_id"].astype("string").fillna("s" + frame["submission_id"].astype(str))
+    return frame.assign(rater=rater).drop_duplicates(["team_id", "account", "rater"], keep="last")
+
+
+def _score(frame: pd.DataFrame, instrument_id: str, lang: str | None) -> InstrumentResult:
+    from workbook.apps import SEGMENT_KEY
+    from workbook.instruments import score, tidy_responses
+
+    segments = frame["answers"].map(lambda a: a.get(SEGMENT_KEY)).dropna().unique()
+    answers = frame["answers"].map(lambda a: {k: v for k, v in a.items() if k != SEGMENT_KEY})
+    responses = tidy_responses(frame.assign(answers=answers), rater="rater")
+    return score(instrument_id, responses, segment=segments[-1] if len(segments) else None, lang=lang)
+
+
+def _results(store: Store, session: WorkshopSession, lang: str | None) -> dict[tuple, InstrumentResult]:
+    """(team name, instrument, account) → result, over the latest answers of each rater."""
+    submissions = store.submissions(session)
+    if submissions.empty:
+        return {}
+    latest = _latest_per_rater(submissions.assign(account=submissions["account"].fillna("")))
+    return {
+        (team, instrument, account or None): _score(group, instrument, lang)
+        for (team, instrument, account), group in latest.groupby(
+            ["team", "instrument_id", "account"], sort=False
+        )
+    }
+
+
+def _benchmarks(results: dict[tuple, InstrumentResult]) -> dict[str, pd.Series]:
+    """Per questionnaire: the mean dimension score over every team (and account) of the session."""
+    scores: dict[str, list[pd.Series]] = {}
+    for (_team, instrument, _account), result in results.items():
+        scores.setdefault(instrument, []).append(result.dimensions["score"])
+    return {instrument: pd.concat(series, axis=1).mean(axis=1) for instrument, series in scores.items()}
+
+
+def team_report(
+    store: Store,
+    session: WorkshopSession,
+    team: Team,
+    *,
+    previous: WorkshopSession | None = None,
+    lang: str | None = None,
+    _cache: dict | None = None,
+) -> TeamReport:
+    """Everything the team report shows, as data. ``previous`` defaults to the session's linked one."""
+    cache = _cache if _cache is not None else {}
+    if previous is None and session.previous_session_id is not None:
+        previous = store.session_by_id(session.previous_session_id)
+    now = cache.get(session.id) or cache.setdefault(session.id, _results(store, session, lang))
+    before = {}
+    if previous is not None:
+        before = cache.get(previous.id) or cache.setdefault(previous.id, _results(store, previous, lang))
+    benchmarks = _benchmarks(now)
+    assessments = [
+        Assessment(
+            instrument_id=instrument,
+            title=load_instrument(instrument).title.get(i18n.normalize_language(lang or i18n.get_language())),
+            account=account,
+            result=result,
+            benchmark=benchmarks[instrument],
+            previous=before.get((name, instrument, account)),
+        )
+        for (name, instrument, account), result in now.items()
+        if name == team.name
+    ]
+    return TeamReport(session, team, assessments, previous)
+
+
+def session_report(
+    store: Store,
+    session: WorkshopSession,
+    *,
+    previous: WorkshopSession | None = None,
+    lang: str | None = None,
+) -> SessionReport:
+    """Everything the session report shows, plus the team reports of every team."""
+    tables = store.tables(session)
+    submissions = store.submissions(session)
+    members = tables["respondents"].groupby("team_id").size()
+    teams = tables["teams"].set_index("team_id")["team"]
+    counts = pd.crosstab(submissions["team"], submissions["instrument_id"]) if len(submissions) else None
+    participation = pd.DataFrame(
+        {"team": teams.to_numpy(), "members": members.reindex(teams.index, fill_value=0)}
+    )
+    participation = participation.reset_index(drop=True)
+    if counts is not None:
+        language = i18n.normalize_language(lang or i18n.get_language())
+        titles = {i: load_instrument(i).title.get(language) for i in counts.columns}
+        participation = participation.join(counts.rename(columns=titles), on="team").fillna(0)
+    cache: dict = {}
+    reports = [team_report(store, session, team, previous=previous, lang=lang, _cache=cache)
+               for team in store.teams(session)]  # fmt: skip
+    indices = pd.DataFrame(
+        [
+            {"team": r.team.name, "instrument_id": a.instrument_id, "questionnaire": a.title,
+             "account": a.account, "index": a.result.index, "level": a.result.level_name,
+             "respondents": a.result.n_respondents}
+            for r in reports
+            for a in r.assessments
+        ],
+        columns=["team", "instrument_id", "questionnaire", "account", "index", "level", "respondents"],
+    )  # fmt: skip
+    attempts = tables["attempts"]
+    if attempts.empty:
+        exercises = pd.DataFrame(columns=["team", "tried", "solved", "attempts"])
+    else:
+        grouped = attempts.assign(team=attempts["team"].fillna("—")).groupby("team")
+        exercises = (
+            pd.DataFrame(
+                {
+                    "tried": grouped["task_id"].nunique(),
+                    "solved": attempts[attempts["correct"]]
+                    .groupby(attempts["team"].fillna("—"))["task_id"]
+                    .nunique(),
+                    "attempts": grouped.size(),
+                }
+            )
+            .fillna(0)
+            .reset_index()
+        )
+    if participation.empty:
+        participation = pd.DataFrame(columns=["team", "members"])
+    return SessionReport(session, participation, indices, exercises, reports)
+
+
+# ================================================================================ charts
+
+
+def _png(ax) -> str:
+    return base64.b64encode(plots.to_png(ax)).decode("ascii")
+
+
+def _radar(assessment: Assessment, lang: str) -> str:
+    """Radar of the team's scores against the class average (and the earlier assessment)."""
+    dims = assessment.dimensions
+    columns = {"score": "report.now", "benchmark": "report.benchmark", "previous": "report.before"}
+    series = t("report.series", lang)  # the legend's title
+    long = pd.concat(
+        [
+            pd.DataFrame({"dimension": dims["name"], "score": dims[column], series: t(key, lang)}).dropna()
+            for column, key in columns.items()
+            if column in dims
+        ]
+    )
+    with i18n.language(lang):
+        return _png(plots.radar(long, hue=series, title=t("report.radar", lang)))
+
+
+def _index_chart(indices: pd.DataFrame, lang: str) -> str | None:
+    if indices.empty:
+        return None
+    data = indices.assign(label=indices["questionnaire"])
+    with i18n.language(lang):
+        ax = plots.distribution(data, "index", hue="label", kind="box", title=t("report.distribution", lang),
+                                xlabel="", ylabel=t("report.col.index", lang))  # fmt: skip
+        return _png(ax)
+
+
+# ================================================================================ HTML
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("workbook", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
+    env.filters["num"] = lambda value, digits=1: "" if pd.isna(value) else f"{value:.{digits}f}"
+    env.filters["signed"] = lambda value, digits=1: "" if pd.isna(value) else f"{value:+.{digits}f}"
+    return env
+
+
+def to_html(report: TeamReport | SessionReport, lang: str | None = None) -> str:
+    """The report as one self-contained HTML page (A4 when printed)."""
+    lang = i18n.normalize_language(lang or i18n.get_language())
+    due = (pd.Timestamp(date.today()) + pd.Timedelta(days=PLAN_DUE_DAYS)).strftime("%Y-%m-%d")
+    texts = lambda key, **params: t(f"report.{key}", lang, **params)  # noqa: E731 - the template's t()
+    if isinstance(report, TeamReport):
+        views = [(a, _radar(a, lang)) for a in report.assessments]
+        return (
+            _environment()
+            .get_template("team_report.html.j2")
+            .render(
+                r=report, views=views, t=texts, lang=lang, due=due, label=lambda g, c: i18n.label(g, c, lang)
+            )
+        )
+    return (
+        _environment()
+        .get_template("session_report.html.j2")
+        .render(r=report, chart=_index_chart(report.indices, lang), t=texts, lang=lang)
+    )
+
+
+# ================================================================================ Excel
+
+
+def _sheets(report: TeamReport | SessionReport, lang: str) -> dict[str, pd.DataFrame]:
+    col = lambda name: t(f"report.col.{name}", lang)  # noqa: E731
+    if isinstance(report, SessionReport):
+        return {
+            t("report.sheet.participation", lang): report.participation.rename(
+                columns={"team": col("team"), "members": col("members")}
+            ),
+            t("report.sheet.indices", lang): report.indices.drop(columns="instrument_id").rename(columns=col),
+            t("report.sheet.exercises", lang): report.exercises.rename(columns=col),
+        }
+    levels, dims, plans = [], [], []
+    for a in report.assessments:
+        where = {col("questionnaire"): a.title, col("account"): a.account or ""}
+        levels.append({**where, col("index"): round(a.result.index, 1), col("level"): a.result.level_name,
+                       col("reason"): a.result.reason, col("respondents"): a.result.n_respondents,
+                       col("level_before"): a.previous.level_name if a.previous else ""})  # fmt: skip
+        d = a.dimensions.round(1).rename(columns=col)
+        dims.append(d.rename(columns={col("name"): col("dimension")}).assign(**where).reset_index(drop=True))
+        plan = a.result.plan[["rank", "name", "score", "gap", "recommendation"]].round(1)
+        plans.append(plan.rename(columns=col).assign(**where, **{col("owner"): "", col("due"): ""}))
+    return {
+        t("report.sheet.levels", lang): pd.DataFrame(levels),
+        t("report.sheet.dimensions", lang): pd.concat(dims, ignore_index=True) if dims else pd.DataFrame(),
+        t("report.sheet.plan", lang): pd.concat(plans, ignore_index=True) if plans else pd.DataFrame(),
+    }
+
+
+def to_excel(report: TeamReport | SessionReport, path: str | Path, lang: str | None = None) -> Path:
+    """Write the report as an Excel workbook: one sheet per view, bold frozen headers, formulas defused."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    lang = i18n.normalize_language(lang or i18n.get_language())
+    path = Path(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in _sheets(report, lang).items():
+            neutralise_formulas(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes = "A2"
+            for cell in sheet[1]:
+                cell.font = Font(bold=True, color="FFFFFF")
+                cell.fill = PatternFill("solid", fgColor="1F4E79")
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+            for column in sheet.columns:
+                longest = max((len(str(c.value)) if c.value is not None else 0) for c in column)
+                sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, 1.6 * longest))
+    return path
+
+
+# ================================================================================ files
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "team"
+
+
+def write_reports(
+    store: Store,
+    session: WorkshopSession,
+    folder: str | Path,
+    *,
+    teams: list[str] | None = None,
+    previous: WorkshopSession | None = None,
+    lang: str | None = None,
+) -> list[Path]:
+    """Write the session report and one report per team (or per named team) as HTML and Excel.
+
+    File names are ASCII: ``session-<code>.html|.xlsx`` and ``team-<id>-<name>.html|.xlsx``.
+    Returns the paths written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = session_report(store, session, previous=previous, lang=lang)
+    known = {r.team.name for r in report.teams}
+    unknown = sorted(set(teams or []) - known)
+    if unknown:
+        from workbook.errors import fail
+
+        raise fail(
+            session.code, "report.unknown_team", team=", ".join(unknown), known=", ".join(sorted(known))
+        )
+    written = []
+    stem = folder / f"session-{session.code}"
+    written.append(_write_text(stem.with_suffix(".html"), to_html(report, lang)))
+    written.append(to_excel(report, stem.with_suffix(".xlsx"), lang))
+    for team in report.teams:
+        if teams and team.team.name not in teams:
+            continue
+        stem = folder / f"team-{team.team.id}-{_slug(team.team.name)}"
+        written.append(_write_text(stem.with_suffix(".html"), to_html(team, lang)))
+        written.append(to_excel(team, stem.with_suffix(".xlsx"), lang))
+    return written
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
