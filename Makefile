@@ -28,6 +28,8 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks notebooks
+	$(BIN)/python -m benchmarks classroom
+	$(BIN)/python -m benchmarks crash
 
 data: $(VENV)/.installed
 	$(BIN)/python -m workbook.datasets regenerate
