@@ -242,7 +242,7 @@ class Trainee:
         with urllib.request.urlopen(url, timeout=STEP_TIMEOUT_S) as response:
             body = response.read().decode("utf-8")
             if "</html>" not in body:
-                raise RuntimeError("incomplete page")
+                raise RuntimeError(f"incomplete page ({len(body)} characters, ending {body[-300:]!r})")
             return body
 
     def _message(self, msg_type: str, content: dict, metadata: dict | None = None) -> bytes:

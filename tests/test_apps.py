@@ -1,6 +1,8 @@
 """The classroom apps driven in pytest exactly as a person uses them: type, choose, click, read the page."""
 
 import io
+import json
+import time
 import zipfile
 
 import numpy as np
@@ -126,6 +128,72 @@ def test_service_grading_keeps_the_dealer_class_with_the_answers(store, dashboar
     stored = store.submissions(dashboard.session)["answers"].iloc[0]
     assert stored[apps.SEGMENT_KEY] == "B"
     assert app.team_result().segment == "B"
+
+
+def tick(app, answers):
+    """Answer as a person does, one click per item (each click updates the browser's draft)."""
+    for item, value in answers.items():
+        app.form.rows[item].set(value)
+
+
+def reopen(store, old):
+    """A new page in the same browser: the draft it kept goes through JSON to the new kernel."""
+    page = apps.SelfAssessmentApp(store)
+    page.keeper.restored = json.loads(json.dumps(old.keeper.draft))
+    return page
+
+
+def test_answers_in_progress_come_back_in_a_reopened_page(store, dashboard):
+    app = join(store, dashboard.session.code, "一队", name="王五", lang="en")
+    tick(app, {"recommend": 8, "csat": 3})
+    assert app.keeper.draft["answers"] == {"recommend": 8, "csat": 3}
+    page = reopen(store, app)  # the kernel died; the page reopened itself
+    assert page.lang == "en" and page.team_picker.value == "一队" and page.name.value == "王五"
+    assert page.form.answers == {"recommend": 8, "csat": 3}
+    assert "brought back" in page.resumed.value and len(store.submissions(dashboard.session)) == 0
+    assert page.keeper.draft["answers"] == {"recommend": 8, "csat": 3}  # kept again, should it die too
+    tick(page, {"ces": 5})
+    assert page.form.submit()
+    assert page.keeper.draft == {}  # acknowledged: the browser forgets the copy
+    stored = store.submissions(dashboard.session)
+    assert len(stored) == 1 and stored["respondent_id"].iloc[0] == app.respondent.id
+
+
+@pytest.mark.parametrize("dies", ["before_storing", "after_storing"])
+def test_a_submit_cut_off_by_a_dying_kernel_is_resent_and_stored_once(store, dashboard, dies):
+    app = join(store, dashboard.session.code, "二队")
+    tick(app, {"recommend": 9, "csat": 4, "ces": 6})
+    submit = app.store.submit
+
+    def cut_off(*args, **kwargs):
+        if dies == "after_storing":
+            submit(*args, **kwargs)
+        raise ConnectionError("kernel gone")  # nothing after this reaches the page
+
+    app.store = type("Dying", (), {"submit": staticmethod(cut_off)})()
+    app.form.submit()
+    assert app.keeper.draft["sending"] and app.keeper.draft["key"] == app.form.key
+    page = reopen(store, app)
+    stored = store.submissions(dashboard.session)
+    assert len(stored) == 1 and stored["idempotency_key"].iloc[0] == app.form.key
+    assert "重新发送" in page.resumed.value and page.keeper.draft == {}
+    assert page.team_result().n_respondents == 1
+
+
+def test_a_draft_from_an_earlier_day_is_not_brought_back(store, dashboard):
+    app = join(store, dashboard.session.code, "一队")
+    tick(app, {"recommend": 8})
+    app.keeper.draft = {**app.keeper.draft, "saved": time.time() - apps.DRAFT_MAX_AGE_S - 60}
+    page = reopen(store, app)
+    assert page.session is None and page.form is None and page.code.value == ""
+
+
+def test_the_page_answers_the_browsers_ping():
+    keeper = apps.BrowserDraft(storage_key="test")
+    sent = []
+    keeper.send = sent.append
+    keeper._answer_ping(keeper, {"ping": True}, [])
+    assert sent == [{"pong": True}]
 
 
 # ------------------------------------------------------------------ value-matrix explorer

@@ -5,10 +5,12 @@ Screenshots land in ``test-artifacts/`` (or ``$WORKBOOK_TEST_ARTIFACTS``) for pe
 
 import re
 
+import psutil
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TRAINER_CODE
+from workbook.store import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 WIDGETS = ".jupyter-widgets"
@@ -24,6 +26,20 @@ def open_app(browser, url):
 def submit_pulse(page, code: str, team: str, name: str, options: tuple[int, int, int]) -> None:
     """Join with ``code`` as ``name`` of ``team``, tick the pulse survey's three answers (option
     positions: recommend 0–10, csat 1–5 and ces 1–7 from position 0) and submit."""
+    start_pulse(page, code, team, name)
+    tick(page, options)
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text(f"团队“{team}”的汇总结果").wait_for(timeout=30_000)
+
+
+def tick(page, options, first: int = 0) -> None:
+    """Tick option position ``options[i]`` of radio group ``first + i``."""
+    groups = page.locator(".widget-radio-box")
+    for group, option in enumerate(options, first):
+        groups.nth(group).locator("input").nth(option).check()
+
+
+def start_pulse(page, code: str, team: str, name: str) -> None:
     page.get_by_placeholder("例如 AB3K9Z").fill(code)
     page.get_by_placeholder("留空则匿名").fill(name)
     page.get_by_role("button", name="加入课堂").click()
@@ -31,12 +47,7 @@ def submit_pulse(page, code: str, team: str, name: str, options: tuple[int, int,
     page.get_by_placeholder("选择或输入团队名称").fill(team)
     page.locator("select").select_option(label="客户脉搏调查（NPS / CSAT / CES）")
     page.get_by_role("button", name="开始填写").click()
-    groups = page.locator(".widget-radio-box")
-    groups.first.wait_for(timeout=30_000)
-    for group, option in enumerate(options):
-        groups.nth(group).locator("input").nth(option).check()
-    page.get_by_role("button", name="提交").click()
-    page.get_by_text(f"团队“{team}”的汇总结果").wait_for(timeout=30_000)
+    page.locator(".widget-radio-box").first.wait_for(timeout=30_000)
 
 
 def unlock_and_create(browser, url: str, title: str):
@@ -104,3 +115,46 @@ def test_value_matrix_explorer_shows_a_bad_upload_in_the_page(classroom, browser
     assert "Traceback" not in page.content()
     page.screenshot(path=artifacts / "value-matrix-bad-upload.png", full_page=True)
     page.close()
+
+
+def kill_kernel(page) -> None:
+    """SIGKILL the kernel behind ``page``, as an out-of-memory kill or a crash would."""
+    kernel_id = page.evaluate(
+        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    killed = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(kernel_id in part for part in process.info["cmdline"] or []):
+            process.kill()
+            killed.append(process.pid)
+    assert killed, f"no process for kernel {kernel_id}"
+
+
+def test_answers_survive_a_dead_kernel_and_the_page_reopens_by_itself(classroom, browser, artifacts):
+    dashboard, code = unlock_and_create(browser, classroom.url, "断线演练")
+    dashboard.close()
+    page = open_app(browser, f"{classroom.url}/self_assessment.ipynb")
+    start_pulse(page, code, "华南组", "赵六")
+    tick(page, (7, 2))  # recommend 7, csat 3; the effort question is still open
+    page.wait_for_function(  # the browser holds the copy before anything goes wrong
+        "() => (localStorage.getItem('workbook-draft:self-assessment') || '').includes('csat')"
+    )
+    kill_kernel(page)
+    page.get_by_text("与服务器的连接中断了", exact=False).wait_for(timeout=30_000)
+    page.screenshot(path=artifacts / "self-assessment-connection-lost.png", full_page=True)
+
+    # The page reopens with a new kernel by itself and fills the answers in again.
+    page.get_by_text("已恢复您在本浏览器中尚未提交的答案").wait_for(timeout=90_000)
+    groups = page.locator(".widget-radio-box")
+    assert groups.nth(0).locator("input").nth(7).is_checked()
+    assert groups.nth(1).locator("input").nth(2).is_checked()
+    page.screenshot(path=artifacts / "self-assessment-restored.png", full_page=True)
+    tick(page, (4,), first=2)
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("团队“华南组”的汇总结果").wait_for(timeout=30_000)
+    page.close()
+
+    with Store(f"sqlite:///{classroom.folder / 'workbook.sqlite'}") as store:
+        stored = store.submissions(store.session_by_code(code))
+    assert len(stored) == 1
+    assert stored["answers"].iloc[0] == {"recommend": 7, "csat": 3, "ces": 5}

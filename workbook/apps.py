@@ -11,6 +11,10 @@ What every app guarantees (see also :mod:`workbook.widgets`):
   and are logged; nothing the person typed or chose is reset;
 * a zh/en switch relabels the page and keeps what was entered;
 * charts are PNG bytes in ``widgets.Image`` (no ``Output`` widget, which can hang a Voilà page);
+* the self-assessment keeps the answers in progress in the trainee's browser
+  (:class:`~workbook.widgets.BrowserDraft`): if the kernel or the server dies, the page reopens by
+  itself, the answers come back and a submit that was not acknowledged is sent again (its
+  idempotency key makes that one stored row);
 * a trainee sees only aggregated results of the team they joined; raw answers and the dashboard
   need the trainer code, which the server keeps only as a salted hash
   (``$WORKBOOK_TRAINER_CODE_HASH``, set by ``workbook serve``).
@@ -27,6 +31,7 @@ import html
 import io
 import logging
 import os
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +51,14 @@ from workbook.store import (
     normalize_join_code,
     verify_trainer_code,
 )
-from workbook.widgets import ErrorBox, InstrumentForm, ResultView, ValueMatrixExplorer, safe_callback
+from workbook.widgets import (
+    BrowserDraft,
+    ErrorBox,
+    InstrumentForm,
+    ResultView,
+    ValueMatrixExplorer,
+    safe_callback,
+)
 
 LOG = logging.getLogger("workbook")
 
@@ -55,6 +67,7 @@ REFRESH_SECONDS = 5  # the dashboard's live refresh
 UPLOAD_MAX_BYTES = 10 * 2**20  # an upload travels through the page's websocket: keep it modest
 ACCOUNT_INSTRUMENTS = ("relationship",)  # instruments that rate one key account
 SEGMENT_KEY = "_segment"  # stored beside the answers: the segment (e.g. dealer class) they were given for
+DRAFT_MAX_AGE_S = 12 * 3600  # a draft kept in the browser from an earlier day is not brought back
 PAGE_CSS = """
 <style>
 .wb-app { max-width: 1100px; margin: 0 auto; font-family: "Microsoft YaHei", "PingFang SC",
@@ -66,6 +79,8 @@ PAGE_CSS = """
 .wb-tile { background: #f3f6fa; border-radius: 8px; padding: 10px 22px; min-width: 8em; }
 .wb-tile b { display: block; font-size: 220%; color: #1f4e79; }
 .wb-code { font-size: 260%; letter-spacing: 0.15em; font-weight: bold; color: #1f4e79; }
+/* A lost kernel is explained once, in words, by the self-assessment's notice, not by an icon per widget. */
+.wb-app .jupyter-widgets-disconnected::before { content: none !important; display: none !important; }
 </style>
 """
 
@@ -162,6 +177,9 @@ class SelfAssessmentApp(_App):
     instrument (and key account): dimension radar, level, weakest dimensions, plan and rater
     spread. Nothing of another team is ever shown.
 
+    Everything entered is also kept in the browser (:attr:`keeper`) until the server has
+    acknowledged the submit; a page opened again brings it back with :meth:`resume`.
+
     Parameters
     ----------
     store : Store or database URL, optional (default: the configured store)
@@ -174,7 +192,12 @@ class SelfAssessmentApp(_App):
         super().__init__(lang)
         self.store = _open_store(store)
         self.session = self.team = self.respondent = None
+        self.respondent_key: str | None = None  # the member's anonymous id, kept in the browser's draft
         self.form: InstrumentForm | None = None
+        self._resumed_state: str | None = None  # "resumed" / "resent" after a draft came back
+        self.keeper = BrowserDraft(storage_key="self-assessment")
+        self.keeper.observe(lambda change: self.resume(change["new"]), names="restored")
+        self.resumed = w.HTML()
         self.intro = w.HTML()
         self.code = w.Text(layout=w.Layout(width="12em"))
         self.name = w.Text(layout=w.Layout(width="16em"))
@@ -211,8 +234,8 @@ class SelfAssessmentApp(_App):
             self.account_row,
             self.start_button,
         ]
-        self.widget = self._page(self.intro, join_row, self.setup_box, self.form_box, self.result_heading,
-                                 self.result.widget)  # fmt: skip
+        self.widget = self._page(self.keeper, self.intro, join_row, self.setup_box, self.resumed,
+                                 self.form_box, self.result_heading, self.result.widget)  # fmt: skip
         self.relabel(self.lang)
 
     # ------------------------------------------------------------------ steps
@@ -240,17 +263,25 @@ class SelfAssessmentApp(_App):
         if instrument_id in ACCOUNT_INSTRUMENTS and not self.account.value.strip():
             raise fail("self_assessment", "apps.self.account_missing")
         self.team = self.store.add_team(self.session, team_name)
-        self.respondent = self.store.add_respondent(self.team, self.name.value.strip() or None)
+        # The same person found again (by name, or by the id their browser kept); a new one in another team.
+        same_team = self.respondent is None or self.respondent.team_id == self.team.id
+        known = self.respondent_key if same_team else None
+        self.respondent = self.store.add_respondent(self.team, self.name.value.strip() or None, known)
+        self.respondent_key = self.respondent.anonymous_id
         kept = self.form.answers if self.form is not None and self.form.instrument.id == instrument_id else {}
-        self.form = InstrumentForm(instrument_id, lang=self.lang, on_submit=self._store_answers)
+        self.form = InstrumentForm(
+            instrument_id, lang=self.lang, on_submit=self._store_answers, on_change=self._keep_draft
+        )
         if kept:
             self.form.set_answers(kept)  # starting again with the same questionnaire keeps what was ticked
         self.form.language.layout.display = "none"  # the page's own switch relabels the form
         self.form_box.children = [self.form.widget]
+        self._keep_draft()
         self._show_team_result()
 
     def _store_answers(self, answers: dict, key: str) -> None:
         """``on_submit`` of the form: store once per key, then refresh the team's result."""
+        self._keep_draft(sending=key)  # reaches the browser before the store is asked
         segment = self.form.segment
         stored = {**answers, **({SEGMENT_KEY: segment} if segment else {})}
         account = self.account.value.strip() if self.form.instrument.id in ACCOUNT_INSTRUMENTS else None
@@ -258,7 +289,60 @@ class SelfAssessmentApp(_App):
             self.team, self.form.instrument.id, self.form.instrument.version, stored,
             key=key, account=account, respondent=self.respondent,
         )  # fmt: skip
+        self.keeper.draft = {}  # acknowledged: nothing in progress any more
         self._show_team_result()
+
+    # ------------------------------------------------------------------ the copy kept in the browser
+    def _keep_draft(self, sending: str | None = None) -> None:
+        """Copy what is entered to the browser; ``sending``: the key of a submit under way."""
+        self.keeper.draft = {
+            "saved": time.time(),
+            "lang": self.lang,
+            "code": self.code.value,
+            "name": self.name.value,
+            "respondent": self.respondent_key,
+            "team": self.team_picker.value,
+            "instrument": self.form.instrument.id,
+            "account": self.account.value,
+            "segment": self.form.segment,
+            "answers": self.form.answers,
+            "key": sending or self.form.key,
+            "sending": sending is not None,
+        }
+
+    @safe_callback
+    def resume(self, draft: dict) -> None:
+        """Bring back a draft kept in the browser: join, team, questionnaire, answers; re-send a
+        submit that was under way (same idempotency key, so it is stored once).
+
+        A draft older than :data:`DRAFT_MAX_AGE_S` or for a session that no longer exists is
+        dropped; whatever cannot be restored is left for the trainee to enter, with the usual
+        message in the page.
+        """
+        if not draft or time.time() - float(draft.get("saved", 0)) > DRAFT_MAX_AGE_S:
+            return
+        self.language.value = i18n.normalize_language(draft.get("lang") or self.lang)
+        self.code.value, self.name.value = draft.get("code") or "", draft.get("name") or ""
+        self.join()
+        instruments = [instrument_id for _, instrument_id in self.instrument_picker.options]
+        if self.session is None or draft.get("instrument") not in instruments:
+            return
+        self.team_picker.value = draft.get("team") or ""
+        self.instrument_picker.value = draft["instrument"]
+        self.account.value = draft.get("account") or ""
+        self.respondent_key = draft.get("respondent")
+        self.start()
+        if self.form is None:
+            return
+        if self.form.segment_picker is not None and draft.get("segment"):
+            self.form.segment_picker.value = draft["segment"]
+        self.form.set_answers(draft.get("answers") or {}, key=draft.get("key"))
+        self._resumed_state = "resent" if draft.get("sending") else "resumed"
+        self._relabel()
+        if draft.get("sending"):
+            self.form.submit()
+        else:
+            self._keep_draft()  # the new page's copy, should this kernel die too
 
     def team_result(self) -> InstrumentResult | None:
         """The team's combined result for the chosen instrument (and account), or ``None`` before any."""
@@ -289,6 +373,9 @@ class SelfAssessmentApp(_App):
     # ------------------------------------------------------------------ language
     def _relabel(self) -> None:
         lang = self.lang
+        self.keeper.notice = t("apps.self.connection_lost", lang)
+        state = self._resumed_state
+        self.resumed.value = f"<p>✔ {_esc(t(f'apps.self.{state}', lang))}</p>" if state else ""
         self.intro.value = f"<p>{_esc(t('apps.self.intro', lang))}</p>"
         for key, caption in self._captions.items():
             caption.value = f"<b style='margin:0 6px'>{_esc(t(f'apps.self.{key}', lang))}</b>"

@@ -44,11 +44,14 @@ import logging
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
+import anywidget
 import ipywidgets as w
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+import traitlets
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -433,6 +436,9 @@ class InstrumentForm(_View):
         ``on_submit`` is shown in the error box and the answers stay for a retry.
     segment : str, optional
         For instruments with segments (e.g. dealer class A/B/C): the preselected segment.
+    on_change : callable, optional
+        Called without arguments after the person changes an answer or the segment (e.g. to
+        keep a draft in the browser, :class:`BrowserDraft`).
 
     Attributes
     ----------
@@ -448,10 +454,12 @@ class InstrumentForm(_View):
         on_submit: Callable[[dict, str], object] | None = None,
         *,
         segment: str | None = None,
+        on_change: Callable[[], object] | None = None,
     ):
         super().__init__(lang)
         self.instrument = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
         self.on_submit = on_submit
+        self.on_change = on_change
         self.key: str | None = None
         self._key_snapshot: str | None = None
         self._state = "idle"  # what the prompt says: idle, no_segment, missing, ready, submitted
@@ -540,9 +548,14 @@ class InstrumentForm(_View):
         """``{item_id: value}`` of the answered items that apply; ``{item_id: {part: value}}`` if paired."""
         return {r.item.id: r.value for r in self._active_rows() if r.value is not None}
 
-    def set_answers(self, answers: Mapping[str, object]) -> None:
+    def set_answers(self, answers: Mapping[str, object], *, key: str | None = None) -> None:
         """Fill in answers (``None`` clears one). Unknown items or off-scale values raise
-        :class:`~workbook.errors.WorkbookInputError`; items not named are left as they are."""
+        :class:`~workbook.errors.WorkbookInputError`; items not named are left as they are.
+
+        ``key``: the idempotency key these answers were already submitted with (answers brought
+        back after a reload); submitting them unchanged sends that key again, so the store keeps
+        one row however often the submit is repeated.
+        """
         unknown = [item for item in answers if item not in self.rows]
         if unknown:
             raise fail(
@@ -554,6 +567,9 @@ class InstrumentForm(_View):
         with self._batch():
             for item, value in answers.items():
                 self.rows[item].set(value)
+        if key is not None:
+            self.key = key
+            self._key_snapshot = self._snapshot(self.answers)
         self._render()
 
     def missing(self) -> list[str]:
@@ -580,10 +596,16 @@ class InstrumentForm(_View):
         if self._state == "submitted":
             self._state = "idle"  # the answers on screen are no longer the ones submitted
         self._render()
+        self._changed()
 
     @safe_callback
     def _on_segment(self, _change) -> None:
         self._render()
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @safe_callback
     def _on_language(self, change) -> None:
@@ -637,10 +659,13 @@ class InstrumentForm(_View):
 
     def _key_for(self, answers: Mapping[str, object]) -> str:
         # Same answers (and segment) as the last attempt: a retry, so the same key; otherwise a new one.
-        snapshot = json.dumps([self.segment, answers], sort_keys=True, default=str, ensure_ascii=False)
+        snapshot = self._snapshot(answers)
         if snapshot != self._key_snapshot or self.key is None:
             self.key, self._key_snapshot = new_key(), snapshot
         return self.key
+
+    def _snapshot(self, answers: Mapping[str, object]) -> str:
+        return json.dumps([self.segment, answers], sort_keys=True, default=str, ensure_ascii=False)
 
     # ------------------------------------------------------------------ drawing
     def _render(self) -> None:
@@ -701,6 +726,44 @@ class InstrumentForm(_View):
     def _short(self, item_id: str) -> str:
         text = self.rows[item_id].item.text.get(self.lang)
         return text if len(text) <= ITEM_REF_CHARS else text[: ITEM_REF_CHARS - 1] + "…"
+
+
+class BrowserDraft(anywidget.AnyWidget):
+    """A copy of what a person has entered, kept in their browser so that it outlives the kernel.
+
+    The app sets :attr:`draft` (a JSON-able dict) whenever something is entered and empties it
+    once the server has acknowledged; the browser keeps it in ``localStorage`` under
+    :attr:`storage_key`. When a page opens and the browser holds a draft, it is handed to the
+    new kernel as :attr:`restored`; the app puts the answers back (and re-sends a submit that
+    was not acknowledged, with its idempotency key). While the page is open the browser pings
+    the kernel every :attr:`heartbeat_ms`; when it stops answering (the kernel or the server
+    died) the page shows :attr:`notice` and reopens itself as soon as the server answers.
+
+    The widget shows nothing but that notice. Without a browser (tests, plain Python) it is
+    an ordinary widget: set ``restored`` to play the browser's part.
+
+    Example
+    -------
+    >>> keeper = BrowserDraft(storage_key="demo", notice="…")
+    >>> keeper.draft = {"answers": {"csat": 4}}
+    >>> keeper.restored
+    {}
+    """
+
+    _esm = Path(__file__).with_name("static") / "browser_draft.js"
+    storage_key = traitlets.Unicode("").tag(sync=True)
+    draft = traitlets.Dict().tag(sync=True)
+    restored = traitlets.Dict().tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)
+    heartbeat_ms = traitlets.Int(4000).tag(sync=True)  # four missed answers in a row mean the kernel is gone
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.on_msg(self._answer_ping)
+
+    def _answer_ping(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("ping"):
+            self.send({"pong": True})
 
 
 def _note(text: str, background: str, colour: str) -> str:
