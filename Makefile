@@ -28,6 +28,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks notebooks
+	$(BIN)/python -m benchmarks reports
 	$(BIN)/python -m benchmarks classroom
 	$(BIN)/python -m benchmarks crash
 

@@ -202,6 +202,10 @@ if __name__ == "__main__":
         from benchmarks import notebooks
 
         sys.exit(notebooks.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["reports"]:
+        from benchmarks import reports
+
+        sys.exit(reports.main(sys.argv[2:]))
     if sys.argv[1:2] in (["classroom"], ["crash"]):
         from benchmarks import classroom
 

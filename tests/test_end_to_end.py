@@ -38,8 +38,13 @@ def test_three_teams_to_reports(classroom, browser, artifacts, tmp_path):
     assert dict(zip(submissions["team"], [a["recommend"] for a in submissions["answers"]], strict=True)) == {
         "华东组": 9, "华南组": 6, "西北组": 10}  # fmt: skip
 
-    exported = load_workbook(tmp_path / "session.xlsx")
-    assert exported["submissions"].max_row == 1 + len(TEAMS)
+    exported = list(load_workbook(tmp_path / "session.xlsx")["submissions"].values)
+    header, rows = exported[0], exported[1:]
+    columns = ("team", "answer.recommend", "answer.csat")
+    cells = [{name: row[header.index(name)] for name in columns} for row in rows]
+    stored = [{"team": team, "answer.recommend": answers["recommend"], "answer.csat": answers["csat"]}
+              for team, answers in zip(submissions["team"], submissions["answers"], strict=True)]  # fmt: skip
+    assert sorted(cells, key=str) == sorted(stored, key=str)  # every exported answer is the stored one
 
     reports = sorted((tmp_path / "reports").iterdir())
     assert len(reports) == 2 * (1 + len(TEAMS))  # session + each team, HTML and Excel

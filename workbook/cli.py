@@ -1,4 +1,4 @@
-"""The ``workbook`` command: set-up check, JupyterLab, scoring a customer file, checking instruments.
+"""The ``workbook`` command: classroom server, course, customer scoring, reports and exports 课程命令.
 
     workbook serve [--host 0.0.0.0]      # the classroom apps (Voilà) + JupyterLab 启动课堂服务
     workbook check                       # is this machine ready? 环境检查
@@ -184,7 +184,8 @@ def _instruments(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbook",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__.split("\n\n")[0].replace("``", ""),
+        epilog=__doc__.split("\n\n")[2].replace("``", ""),  # exit codes and the store options
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--lang", choices=["zh", "en"], help="message language 提示语言 (default zh)")

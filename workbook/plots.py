@@ -321,7 +321,7 @@ def _wrap(text: str, width: float) -> str:
         head, found, tail = text.partition(bracket)
         if found and head:
             return _wrap(head, width) + "\n" + _wrap(found.strip() + tail, width)
-    if not any(ord(ch) > 0x2E80 for ch in text):
+    if not any(0x3400 <= ord(ch) <= 0x9FFF for ch in text):  # no Chinese (full-width brackets may be)
         return textwrap.fill(text, max(int(width / 0.6), 8), break_long_words=False)
     # Balanced lines ("数据应用与\n客户洞察", not "数据应用与客户\n洞察"): as many as needed, equally long.
     per_line = -(-len(text) // -(-int(_em(text)) // int(width)))
