@@ -6,6 +6,7 @@ from openpyxl import load_workbook
 from workbook import cli, report
 from workbook.errors import WorkbookInputError
 from workbook.i18n import language
+from workbook.instruments import load_instrument
 from workbook.store import Store, new_key
 
 
@@ -57,6 +58,18 @@ def test_team_report_scores_benchmark_gaps_and_change(store, sessions):
     assert assessment.previous.index == pytest.approx(37.5)
     # rater spread on nps: 90 and 50 → range 40
     assert dims.at["nps", "rater_range"] == 40.0
+
+
+def test_a_member_counts_in_every_questionnaire_they_filled(store):
+    session = store.create_session("两份问卷")
+    team = store.add_team(session, "一队")
+    pulse(store, team, "张三", 9, 4, 6)
+    capability = {item.id: 3 for item in load_instrument("capability").items if item.required}
+    member = store.add_respondent(team, "张三")
+    store.submit(team, "capability", "1.0", capability, key=new_key(), respondent=member)
+    team_report = report.team_report(store, session, team)
+    counted = {a.instrument_id: a.result.n_respondents for a in team_report.assessments}
+    assert counted == {"pulse": 1, "capability": 1}  # the later questionnaire does not hide the earlier
 
 
 def test_team_html_is_self_contained_chinese_and_editable(store, sessions):

@@ -44,7 +44,14 @@ from workbook import i18n, plots
 from workbook import value_matrix as vm
 from workbook.errors import fail
 from workbook.i18n import label, t
-from workbook.instruments import InstrumentResult, list_instruments, load_instrument, score, tidy_responses
+from workbook.instruments import (
+    ACCOUNT_INSTRUMENTS,
+    SEGMENT_KEY,
+    InstrumentResult,
+    list_instruments,
+    load_instrument,
+    score_submissions,
+)
 from workbook.store import (
     Store,
     neutralise_formulas,
@@ -65,8 +72,6 @@ LOG = logging.getLogger("workbook")
 TRAINER_CODE_ENV = "WORKBOOK_TRAINER_CODE_HASH"
 REFRESH_SECONDS = 5  # the dashboard's live refresh
 UPLOAD_MAX_BYTES = 10 * 2**20  # an upload travels through the page's websocket: keep it modest
-ACCOUNT_INSTRUMENTS = ("relationship",)  # instruments that rate one key account
-SEGMENT_KEY = "_segment"  # stored beside the answers: the segment (e.g. dealer class) they were given for
 DRAFT_MAX_AGE_S = 12 * 3600  # a draft kept in the browser from an earlier day is not brought back
 PAGE_CSS = """
 <style>
@@ -411,17 +416,7 @@ def team_result(
     frame = store.submissions(team.session_id, team=team, instrument_id=instrument_id)
     if account is not None:
         frame = frame[frame["account"] == account]
-    if frame.empty:
-        return None
-    rater = frame["respondent_id"].astype("string").fillna("s" + frame["submission_id"].astype(str))
-    latest = frame.assign(rater=rater).drop_duplicates("rater", keep="last")
-    segments = latest["answers"].map(lambda answers: answers.get(SEGMENT_KEY)).dropna().unique()
-    responses = tidy_responses(latest.assign(answers=latest["answers"].map(_without_segment)), rater="rater")
-    return score(instrument_id, responses, segment=segments[-1] if len(segments) else None, lang=lang)
-
-
-def _without_segment(answers: dict) -> dict:
-    return {item: value for item, value in answers.items() if item != SEGMENT_KEY}
+    return None if frame.empty else score_submissions(frame, instrument_id, lang=lang)
 
 
 # ================================================================================ 2 · value-matrix explorer

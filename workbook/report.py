@@ -36,10 +36,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from workbook import i18n, plots
 from workbook.i18n import t
-from workbook.instruments import InstrumentResult, load_instrument
+from workbook.instruments import InstrumentResult, load_instrument, score_submissions
 from workbook.store import Store, Team, WorkshopSession, neutralise_formulas
 
-ACCOUNT_INSTRUMENTS = ("relationship",)  # rated per key account
 PLAN_DUE_DAYS = 90  # a suggested due date: the next quarterly re-assessment
 
 
@@ -94,32 +93,17 @@ class SessionReport:
 # ================================================================================ gathering
 
 
-def _latest_per_rater(frame: pd.DataFrame) -> pd.DataFrame:
-    rater = frame["respondent_id"].astype("string").fillna("s" + frame["submission_id"].astype(str))
-    return frame.assign(rater=rater).drop_duplicates(["team_id", "account", "rater"], keep="last")
-
-
-def _score(frame: pd.DataFrame, instrument_id: str, lang: str | None) -> InstrumentResult:
-    from workbook.apps import SEGMENT_KEY
-    from workbook.instruments import score, tidy_responses
-
-    segments = frame["answers"].map(lambda a: a.get(SEGMENT_KEY)).dropna().unique()
-    answers = frame["answers"].map(lambda a: {k: v for k, v in a.items() if k != SEGMENT_KEY})
-    responses = tidy_responses(frame.assign(answers=answers), rater="rater")
-    return score(instrument_id, responses, segment=segments[-1] if len(segments) else None, lang=lang)
-
-
 def _results(store: Store, session: WorkshopSession, lang: str | None) -> dict[tuple, InstrumentResult]:
     """(team name, instrument, account) → result, over the latest answers of each rater."""
     submissions = store.submissions(session)
     if submissions.empty:
         return {}
-    latest = _latest_per_rater(submissions.assign(account=submissions["account"].fillna("")))
+    groups = submissions.assign(account=submissions["account"].fillna("")).groupby(
+        ["team", "instrument_id", "account"], sort=False
+    )
     return {
-        (team, instrument, account or None): _score(group, instrument, lang)
-        for (team, instrument, account), group in latest.groupby(
-            ["team", "instrument_id", "account"], sort=False
-        )
+        (team, instrument, account or None): score_submissions(group, instrument, lang=lang)
+        for (team, instrument, account), group in groups
     }
 
 

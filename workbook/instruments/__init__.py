@@ -10,9 +10,11 @@ how a trainer copies and edits one. Everything public lives in :mod:`.instrument
 """
 
 from workbook.instruments.instrument import (
+    ACCOUNT_INSTRUMENTS,
     BUILTIN_DIR,
     DEFAULTS,
     ENV_VAR,
+    SEGMENT_KEY,
     Band,
     Dimension,
     Instrument,
@@ -28,13 +30,16 @@ from workbook.instruments.instrument import (
     load_instrument,
     parse_instrument,
     score,
+    score_submissions,
     tidy_responses,
 )
 
 __all__ = [
+    "ACCOUNT_INSTRUMENTS",
     "BUILTIN_DIR",
     "DEFAULTS",
     "ENV_VAR",
+    "SEGMENT_KEY",
     "Band",
     "Dimension",
     "Instrument",
@@ -50,5 +55,6 @@ __all__ = [
     "load_instrument",
     "parse_instrument",
     "score",
+    "score_submissions",
     "tidy_responses",
 ]

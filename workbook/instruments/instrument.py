@@ -848,6 +848,8 @@ class InstrumentResult:
 
 COLUMNS = ("respondent_id", "item_id", "value")  # tidy responses; paired instruments add "part"
 SINGLE_RESPONDENT = "1"  # respondent id given to the answers of a dict
+SEGMENT_KEY = "_segment"  # stored beside the answers: the segment (e.g. dealer class) they were given for
+ACCOUNT_INSTRUMENTS = ("relationship",)  # instruments that rate one key account
 
 
 def tidy_responses(submissions: pd.DataFrame, rater: str = "respondent_id") -> pd.DataFrame:
@@ -881,6 +883,33 @@ def tidy_responses(submissions: pd.DataFrame, rater: str = "respondent_id") -> p
         [flat[~paired].assign(part=None), pd.DataFrame(parts, columns=[*COLUMNS[:2], "part", "value"])],
         ignore_index=True,
     )[[*COLUMNS, "part"]]
+
+
+def score_submissions(
+    submissions: pd.DataFrame, instrument: Instrument | str, *, lang: str | None = None
+) -> InstrumentResult:
+    """Score stored submissions of one instrument (one team, one account) as one group of raters.
+
+    Each rater counts once, with the answers they sent last: a member by ``respondent_id``, an
+    anonymous submission on its own (by ``submission_id``); rows are taken oldest first, as
+    :meth:`workbook.store.Store.submissions` returns them. The segment stored under
+    :data:`SEGMENT_KEY` (the latest given) is passed to :func:`score`.
+
+    >>> worst, best = {"recommend": 0, "csat": 1, "ces": 1}, {"recommend": 10, "csat": 5, "ces": 7}
+    >>> frame = pd.DataFrame({"submission_id": [1, 2, 3],
+    ...                       "respondent_id": pd.array([7, 7, None], dtype="Int64"),
+    ...                       "answers": [worst, best, best]})
+    >>> result = score_submissions(frame, "pulse")   # member 7 changed their mind; one anonymous
+    >>> result.n_respondents, result.index
+    (2, 100.0)
+    """
+    anonymous = "s" + submissions["submission_id"].astype(str)
+    rater = submissions["respondent_id"].astype("string").fillna(anonymous)
+    latest = submissions.assign(rater=rater).drop_duplicates("rater", keep="last")
+    segments = latest["answers"].map(lambda answers: answers.get(SEGMENT_KEY)).dropna().unique()
+    answers = latest["answers"].map(lambda given: {k: v for k, v in given.items() if k != SEGMENT_KEY})
+    responses = tidy_responses(latest.assign(answers=answers), rater="rater")
+    return score(instrument, responses, segment=segments[-1] if len(segments) else None, lang=lang)
 
 
 def score(
