@@ -701,8 +701,8 @@ class TrainerDashboardApp(_App):
         """Redraw the live view if anything was stored since the last draw (or ``force``)."""
         if not self.unlocked or self.session is None:
             return
-        tables = self.store.tables(self.session)
-        submissions, attempts = self.store.submissions(self.session), tables["attempts"]
+        tables = self.store.tables(self.session, expand=False)
+        submissions, attempts = tables["submissions"], tables["attempts"]
         seen = (len(tables["teams"]), len(tables["respondents"]), len(submissions), len(attempts),
                 self.instrument_picker.value, self.lang)  # fmt: skip
         updated = t("apps.dash.updated", self.lang, time=f"{datetime.now():%H:%M:%S}")
@@ -713,9 +713,10 @@ class TrainerDashboardApp(_App):
         self.tiles.value = self._tiles(tables, submissions)
         self._instrument_options(submissions)
         self.table.value = self._per_team_table(submissions)
-        self._charts(submissions)
+        results = self._team_results(submissions)
+        self._charts(results)
         self.exercises.value = self._exercise_table(attempts)
-        self.trend.value = self._trend_table()
+        self.trend.value = self._trend_table(results)
 
     def _tiles(self, tables: dict, submissions: pd.DataFrame) -> str:
         numbers = {"teams": len(tables["teams"]), "people": len(tables["respondents"]),
@@ -746,16 +747,17 @@ class TrainerDashboardApp(_App):
         rows = [[team, *row] for team, row in zip(counts.index, counts.to_numpy().tolist(), strict=True)]
         return _h3(t("apps.dash.per_team", self.lang)) + _table(header, rows)
 
-    def _charts(self, submissions: pd.DataFrame) -> None:
+    def _team_results(self, submissions: pd.DataFrame) -> dict[str, InstrumentResult]:
+        """Team name → result for the chosen questionnaire (all accounts together), teams in order of
+        their first submission."""
         instrument_id = self.instrument_picker.value
-        results = {}
-        if instrument_id is not None:
-            chosen = submissions[submissions["instrument_id"] == instrument_id]
-            for team_id in chosen["team_id"].unique():
-                team = next(x for x in self.store.teams(self.session) if x.id == team_id)
-                result = team_result(self.store, team, instrument_id, lang=self.lang)
-                if result is not None:
-                    results[team.name] = result
+        chosen = submissions[submissions["instrument_id"] == instrument_id]
+        return {
+            team: score_submissions(group, instrument_id, lang=self.lang)
+            for team, group in chosen.groupby("team", sort=False)
+        }
+
+    def _charts(self, results: dict[str, InstrumentResult]) -> None:
         with i18n.language(self.lang):
             for image in (self.comparison, self.distribution):  # an empty image would show as broken
                 image.layout.display = None if results else "none"
@@ -775,20 +777,15 @@ class TrainerDashboardApp(_App):
             ax.set_xlim(0, 100)
             self.distribution.value = plots.to_png(ax)
 
-    def _trend_table(self) -> str:
+    def _trend_table(self, results: dict[str, InstrumentResult]) -> str:
         """Each team's index now and in the linked earlier session (same team name), chosen questionnaire."""
         instrument_id, earlier = self.instrument_picker.value, self.session.previous_session_id
         if instrument_id is None or earlier is None:
             return ""
-        before = {team.name: team for team in self.store.teams(earlier)}
+        before = self._team_results(self.store.submissions(earlier, instrument_id=instrument_id))
         rows = []
         for team in self.store.teams(self.session):
-            now = team_result(self.store, team, instrument_id, lang=self.lang)
-            then = (
-                team_result(self.store, before[team.name], instrument_id, lang=self.lang)
-                if team.name in before
-                else None
-            )
+            now, then = results.get(team.name), before.get(team.name)
             if now is not None:
                 change = f"{now.index - then.index:+.1f}" if then is not None else "—"
                 was = f"{then.index:.1f} · {then.level_name}" if then is not None else "—"

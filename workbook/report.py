@@ -93,9 +93,8 @@ class SessionReport:
 # ================================================================================ gathering
 
 
-def _results(store: Store, session: WorkshopSession, lang: str | None) -> dict[tuple, InstrumentResult]:
+def _results(submissions: pd.DataFrame, lang: str | None) -> dict[tuple, InstrumentResult]:
     """(team name, instrument, account) → result, over the latest answers of each rater."""
-    submissions = store.submissions(session)
     if submissions.empty:
         return {}
     groups = submissions.assign(account=submissions["account"].fillna("")).groupby(
@@ -125,13 +124,13 @@ def team_report(
     _cache: dict | None = None,
 ) -> TeamReport:
     """Everything the team report shows, as data. ``previous`` defaults to the session's linked one."""
-    cache = _cache if _cache is not None else {}
+    cache = _cache if _cache is not None else {}  # session id → results: each session scored once
     if previous is None and session.previous_session_id is not None:
         previous = store.session_by_id(session.previous_session_id)
-    now = cache.get(session.id) or cache.setdefault(session.id, _results(store, session, lang))
-    before = {}
-    if previous is not None:
-        before = cache.get(previous.id) or cache.setdefault(previous.id, _results(store, previous, lang))
+    for scored in (session, previous) if previous is not None else (session,):
+        if scored.id not in cache:
+            cache[scored.id] = _results(store.submissions(scored), lang)
+    now, before = cache[session.id], cache[previous.id] if previous is not None else {}
     benchmarks = _benchmarks(now)
     assessments = [
         Assessment(
@@ -156,8 +155,8 @@ def session_report(
     lang: str | None = None,
 ) -> SessionReport:
     """Everything the session report shows, plus the team reports of every team."""
-    tables = store.tables(session)
-    submissions = store.submissions(session)
+    tables = store.tables(session, expand=False)
+    submissions = tables["submissions"]
     members = tables["respondents"].groupby("team_id").size()
     teams = tables["teams"].set_index("team_id")["team"]
     counts = pd.crosstab(submissions["team"], submissions["instrument_id"]) if len(submissions) else None
@@ -169,7 +168,7 @@ def session_report(
         language = i18n.normalize_language(lang or i18n.get_language())
         titles = {i: load_instrument(i).title.get(language) for i in counts.columns}
         participation = participation.join(counts.rename(columns=titles), on="team").fillna(0)
-    cache: dict = {}
+    cache = {session.id: _results(submissions, lang)}
     reports = [team_report(store, session, team, previous=previous, lang=lang, _cache=cache)
                for team in store.teams(session)]  # fmt: skip
     indices = pd.DataFrame(

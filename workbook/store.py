@@ -1076,11 +1076,11 @@ class Store:
 
     # -- export
 
-    def tables(self, session: WorkshopSession | int) -> dict[str, pd.DataFrame]:
+    def tables(self, session: WorkshopSession | int, *, expand: bool = True) -> dict[str, pd.DataFrame]:
         """Everything stored for one session, one DataFrame per table (answers expanded).
 
         Keys: ``sessions`` (this session), ``teams``, ``respondents``, ``submissions``,
-        ``attempts``.
+        ``attempts``. ``expand=False`` keeps each submission's ``answers`` as a dict (for scoring).
         """
         this = self.session_by_id(_ref(session, WorkshopSession, "store"))
         teams = self.teams(this)
@@ -1108,7 +1108,7 @@ class Store:
             "sessions": session_frame,
             "teams": team_frame,
             "respondents": people_frame,
-            "submissions": self.submissions(this, expand=True),
+            "submissions": self.submissions(this, expand=expand),
             "attempts": self.attempts(this),
         }
 
