@@ -53,6 +53,7 @@ from workbook.instruments import (
     score_submissions,
 )
 from workbook.store import (
+    TRAINER_CODE_ENV,
     Store,
     neutralise_formulas,
     normalize_join_code,
@@ -69,7 +70,6 @@ from workbook.widgets import (
 
 LOG = logging.getLogger("workbook")
 
-TRAINER_CODE_ENV = "WORKBOOK_TRAINER_CODE_HASH"
 REFRESH_SECONDS = 5  # the dashboard's live refresh
 UPLOAD_MAX_BYTES = 10 * 2**20  # an upload travels through the page's websocket: keep it modest
 DRAFT_MAX_AGE_S = 12 * 3600  # a draft kept in the browser from an earlier day is not brought back

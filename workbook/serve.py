@@ -33,8 +33,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from workbook import i18n
-from workbook.apps import TRAINER_CODE_ENV
-from workbook.store import DATA_DIR_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, database_url, hash_trainer_code
+from workbook.store import (
+    DATA_DIR_ENV,
+    DATABASE_URL_ENV,
+    DEFAULT_DATA_DIR,
+    TRAINER_CODE_ENV,
+    database_url,
+    hash_trainer_code,
+)
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "apps"
 APPS = ("self_assessment.ipynb", "value_matrix_explorer.ipynb", "trainer_dashboard.ipynb")

@@ -93,6 +93,7 @@ from workbook.i18n import label
 
 DATABASE_URL_ENV = "WORKBOOK_DATABASE_URL"  # any SQLAlchemy URL; wins over the data folder
 DATA_DIR_ENV = "WORKBOOK_DATA_DIR"  # folder of the default SQLite file
+TRAINER_CODE_ENV = "WORKBOOK_TRAINER_CODE_HASH"  # the trainer code, only as hash_trainer_code() made it
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # gitignored
 DATABASE_FILE = "workbook.sqlite"
 
