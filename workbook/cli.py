@@ -53,17 +53,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        f"--ip={args.host}",
-        f"--port={args.port}",
-        f"--ServerApp.root_dir={ROOT}",
-        "--LabApp.default_url=/lab/tree/notebooks",
-    ]
-    return subprocess.call(command)
+    from workbook.serve import lab_command
+
+    return subprocess.call(lab_command(args.host, args.port, open_browser=True))
 
 
 LARGE_FILE_BYTES = 5 * 2**20  # from this size `workbook score` shows its progress
@@ -191,8 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["zh", "en"], help="message language 提示语言 (default zh)")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    where = argparse.ArgumentParser(add_help=False)  # the classroom store: serve, report, export
+    where.add_argument("--data-dir", help="folder of the SQLite store 数据文件夹 (default: data/)")
+    where.add_argument("--database-url", help="SQLAlchemy URL of the store 数据库地址 (e.g. PostgreSQL)")
+
     serve = commands.add_parser(
         "serve",
+        parents=[where],
         help="start the classroom apps 启动课堂服务 (Voilà + JupyterLab)",
         description="Serve the three classroom apps (self-assessment, value-matrix explorer, trainer "
         "dashboard) with Voilà, plus JupyterLab for the notebooks. "
@@ -208,8 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--trainer-code", help="code that unlocks the dashboard 培训师代码 (default: random, printed)"
     )
-    serve.add_argument("--data-dir", help="folder of the SQLite file 数据文件夹 (default: data/)")
-    serve.add_argument("--database-url", help="SQLAlchemy URL, e.g. PostgreSQL 数据库地址 (default: SQLite)")
     serve.add_argument(
         "--pool-size", type=int, default=6, help="preheated kernels for the self-assessment 预热内核数"
     )
@@ -232,10 +227,6 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", help="snapshot date 快照日期, e.g. 2026-06-30 (default: latest purchase)")
     score.add_argument("--previous", help="last year's customer table, for drop signals 上期客户表")
     score.set_defaults(run=_score)
-
-    where = argparse.ArgumentParser(add_help=False)
-    where.add_argument("--data-dir", help="folder of the SQLite store 数据文件夹 (default: data/)")
-    where.add_argument("--database-url", help="SQLAlchemy URL of the store 数据库地址 (e.g. PostgreSQL)")
 
     report = commands.add_parser(
         "report", parents=[where], help="team and session reports, HTML + Excel 课后报告（网页 + Excel）"

@@ -139,12 +139,15 @@ def voila_command(config_dir: Path) -> list[str]:
     return [sys.executable, "-m", "voila", str(APPS_DIR), f"--Voila.config_file_paths={config_dir}"]
 
 
-def lab_command(options: ServeOptions) -> list[str]:
+def lab_command(host: str, port: int, *, open_browser: bool = False) -> list[str]:
+    """JupyterLab on the course: the repository as its root, opening on ``notebooks/``."""
     root = APPS_DIR.parent.parent
     command = [
-        *(sys.executable, "-m", "jupyter", "lab", f"--ip={options.host}", f"--port={options.lab_port}"),
-        *("--no-browser", f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/notebooks"),
+        *(sys.executable, "-m", "jupyter", "lab", f"--ip={host}", f"--port={port}"),
+        *(f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/notebooks"),
     ]
+    if not open_browser:
+        command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and classroom servers often run as root
     return command
@@ -194,7 +197,7 @@ def serve(options: ServeOptions) -> int:
     (config_dir / "voila.json").write_text(json.dumps(voila_config(options), indent=2), encoding="utf-8")
     children = [subprocess.Popen(voila_command(config_dir), env=env)]
     if options.lab_port:
-        children.append(subprocess.Popen(lab_command(options), env=env))
+        children.append(subprocess.Popen(lab_command(options.host, options.lab_port), env=env))
     print(banner(options, trainer_code, env), flush=True)
 
     def stop(*_):
