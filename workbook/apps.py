@@ -497,8 +497,7 @@ class ValueMatrixExplorerApp(_App):
         weights, thresholds = self.explorer.weights, self.explorer.thresholds
         scores = vm.value_scores(self.customers, weights, thresholds=thresholds, explain=False)
         quadrants = vm.value_quadrants(vm.current_potential(self.customers))
-        plan = vm.strategy_table(self.lang)
-        tiers = plan[plan["group"] == "value_tier"].set_index("code")
+        tiers = _tier_strategies(self.lang)
         columns = [
             c for c in ("customer_id", "name", "industry", "region", "company_size") if c in self.customers
         ]
@@ -529,8 +528,7 @@ class ValueMatrixExplorerApp(_App):
 
     def _show_strategies(self) -> None:
         counts = self.explorer.counts
-        plan = vm.strategy_table(self.lang)
-        plan = plan[plan["group"] == "value_tier"].set_index("code")
+        plan = _tier_strategies(self.lang)
         rows = [
             [plan.at[code, "name"], f"{int(counts.get(code, 0)):,}", plan.at[code, "strategy"],
              plan.at[code, "contact_mode"]]
@@ -551,6 +549,12 @@ class ValueMatrixExplorerApp(_App):
             self._replace(self.customers, self.source_name)  # rebuilt in the new language, same sliders
             return
         self._show_strategies()
+
+
+def _tier_strategies(lang: str) -> pd.DataFrame:
+    """The strategy table's rows for the value tiers, by tier code (high, mid, low)."""
+    plan = vm.strategy_table(lang)
+    return plan[plan["group"] == "value_tier"].set_index("code")
 
 
 def _sample_customers() -> pd.DataFrame:
