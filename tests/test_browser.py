@@ -92,7 +92,8 @@ def test_trainee_submits_and_the_dashboard_shows_it_within_its_refresh(classroom
     dashboard.get_by_text("华东一组").first.wait_for(timeout=20_000)
     dashboard.locator(".wb-tile").nth(2).get_by_text("1").wait_for(timeout=20_000)
     dashboard.wait_for_function(  # the team radar and index chart arrive right after the numbers
-        "() => [...document.querySelectorAll('img')].filter(i => i.naturalWidth > 100).length >= 2",
+        "() => [...document.querySelectorAll('img')]"
+        ".filter(i => i.offsetParent !== null && i.naturalWidth > 100).length >= 2",
         timeout=20_000,
     )
     dashboard.screenshot(path=artifacts / "dashboard-live.png", full_page=True)

@@ -629,7 +629,8 @@ class TrainerDashboardApp(_App):
                 w.HBox([self.instrument_picker, self.refresh_button, self.export_button, self.export_link,
                         self.updated], layout=_WRAP),
                 self.table,
-                w.HBox([self.comparison, self.distribution], layout=w.Layout(flex_flow="row wrap")),
+                w.HBox([self.comparison, self.distribution],  # top-aligned: a stretched chart is distorted
+                       layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
                 self.trend,
                 self.exercises,
                 self.ticker,
@@ -697,6 +698,8 @@ class TrainerDashboardApp(_App):
         caption, code = _esc(t("apps.dash.join_code", self.lang)), _esc(self.session.code)
         self.join_code.value = f"<div>{caption} <span class='wb-code'>{code}</span></div>"
         self.export_link.value = ""
+        for image in (self.comparison, self.distribution):  # the last session's charts go at once
+            image.layout.display = "none"
         self.refresh(force=True)
 
     # ------------------------------------------------------------------ live view
@@ -762,11 +765,12 @@ class TrainerDashboardApp(_App):
         }
 
     def _charts(self, results: dict[str, InstrumentResult]) -> None:
+        images = (self.comparison, self.distribution)
+        if not results:
+            for image in images:  # an empty image would show as broken
+                image.layout.display = "none"
+            return
         with i18n.language(self.lang):
-            for image in (self.comparison, self.distribution):  # an empty image would show as broken
-                image.layout.display = None if results else "none"
-            if not results:
-                return
             dims = pd.concat(
                 [r.dimensions.assign(team=name) for name, r in results.items()], ignore_index=True
             )
@@ -780,6 +784,8 @@ class TrainerDashboardApp(_App):
                                 xlabel=t("apps.dash.index_axis", self.lang), ylabel="")  # fmt: skip
             ax.set_xlim(0, 100)
             self.distribution.value = plots.to_png(ax)
+        for image in images:  # shown once drawn, so a newly picked session never shows the last one's
+            image.layout.display = None
 
     def _trend_table(self, results: dict[str, InstrumentResult]) -> str:
         """Each team's index now and in the linked earlier session (same team name), chosen questionnaire."""
