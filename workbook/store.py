@@ -634,6 +634,37 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def response_status(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Who has answered what: one row per team, from :meth:`Store.tables` of one session.
+
+    Columns: ``team``, ``joined`` (members who joined the team), ``submitted`` (members with
+    at least one stored submission: only what the store acknowledged, which is when the page
+    says "submitted"), ``waiting`` (joined, nothing submitted yet) and one column per
+    questionnaire id, the members who submitted it (each member once, however often they
+    revised). Teams in the order they were added; a team nobody joined shows zeros.
+
+    >>> teams = pd.DataFrame({"team_id": [1, 2], "team": ["华东一组", "华南组"]})
+    >>> people = pd.DataFrame({"respondent_id": [10, 11, 12], "team_id": [1, 1, 2]})
+    >>> subs = pd.DataFrame({"team_id": [1, 1, 1], "respondent_id": [10, 10, 11],
+    ...                      "instrument_id": ["pulse", "pulse", "relationship"]})
+    >>> response_status({"teams": teams, "respondents": people, "submissions": subs}).to_dict("records")
+    [{'team': '华东一组', 'joined': 2, 'submitted': 2, 'waiting': 0, 'pulse': 1, 'relationship': 1}, \
+{'team': '华南组', 'joined': 1, 'submitted': 0, 'waiting': 1, 'pulse': 0, 'relationship': 0}]
+    """
+    teams, people, subs = tables["teams"], tables["respondents"], tables["submissions"]
+    subs = subs.dropna(subset=["respondent_id"]).drop_duplicates(["respondent_id", "instrument_id"])
+    order = pd.Index(teams["team_id"], name="team_id")
+    joined = people.groupby("team_id")["respondent_id"].nunique().reindex(order, fill_value=0)
+    submitted = subs.groupby("team_id")["respondent_id"].nunique().reindex(order, fill_value=0)
+    per_instrument = pd.crosstab(subs["team_id"], subs["instrument_id"]).reindex(order, fill_value=0)
+    status = pd.DataFrame({"team": teams["team"].to_numpy(), "joined": joined.to_numpy(),
+                           "submitted": submitted.to_numpy()}, index=order)  # fmt: skip
+    status["waiting"] = status["joined"] - status["submitted"]
+    status = pd.concat([status, per_instrument], axis=1).reset_index(drop=True)
+    status.columns.name = None
+    return status.astype({c: "int64" for c in status.columns if c != "team"})
+
+
 # --- The store --------------------------------------------------------------------------------------
 
 
