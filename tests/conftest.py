@@ -115,7 +115,8 @@ class Classroom:
                 raise RuntimeError(f"server exited: {self.log.read_text(errors='replace')[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{self.url}/index.ipynb", timeout=10) as response:
-                    if response.status == 200:
+                    banner_printed = TRAINER_CODE in self.log.read_text(errors="replace")
+                    if response.status == 200 and banner_printed:  # the banner follows the first answer
                         return
             except OSError:
                 time.sleep(0.5)

@@ -52,6 +52,7 @@ from workbook.instruments import (
     load_instrument,
     score_submissions,
 )
+from workbook.serve import LAB_URL_ENV, PUBLIC_URL_ENV, join_url
 from workbook.store import (
     TRAINER_CODE_ENV,
     Store,
@@ -861,6 +862,15 @@ def landing(lang: str | None = None) -> w.HTML:
         cards.append(
             f"<a href='{notebook}' class='wb-card'><b>{_esc(texts[0][0])}</b><br>{_esc(texts[0][1])}"
             f"<br><span style='color:#777'>{_esc(texts[1][0])} · {_esc(texts[1][1])}</span></a>"
+        )
+    lab = os.environ.get(LAB_URL_ENV)
+    if lab:  # the course, for the trainer (JupyterLab asks for the token printed at start)
+        texts = [(t("apps.landing.course", code), t("apps.landing.course_note", code))
+                 for code in _languages_first(lang)]  # fmt: skip
+        cards.append(
+            f"<a href='{_esc(lab)}' class='wb-card' target='_blank'><b>{_esc(texts[0][0])}</b><br>"
+            f"{_esc(texts[0][1])}<br>"
+            f"<span style='color:#777'>{_esc(texts[1][0])} · {_esc(texts[1][1])}</span></a>"
         )
     intro = "<br>".join(_esc(t("apps.landing.intro", code)) for code in _languages_first(lang))
     title = " · ".join(_esc(t("apps.landing.title", code)) for code in _languages_first(lang))

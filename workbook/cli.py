@@ -46,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     options = ServeOptions(
         host=args.host, port=args.port, lab_port=args.lab_port or None, trainer_code=args.trainer_code,
+        public_url=args.public_url, verbose=args.verbose,
         data_dir=Path(args.data_dir) if args.data_dir else None, database_url=args.database_url,
         pool_size=args.pool_size, cull_idle_timeout=args.cull_idle,
     )  # fmt: skip
@@ -123,14 +124,30 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace):
-    """The classroom store the command reads: ``--database-url``, else ``--data-dir``, else the default."""
-    from workbook.store import DATABASE_FILE, Store
+    """The classroom store the command reads: ``--database-url``, else ``--data-dir``, else
+    ``$WORKBOOK_DATABASE_URL``, else the store of the last ``workbook serve`` here, else the default.
+
+    A SQLite file that is not there is refused (naming where the server keeps its data), not
+    created empty: an empty store would only say "no such session".
+    """
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from workbook.errors import fail
+    from workbook.serve import last_server_store
+    from workbook.store import DATABASE_FILE, DATABASE_URL_ENV, Store, database_url
 
     if args.database_url:
-        return Store(args.database_url)
-    if args.data_dir:
-        return Store(f"sqlite:///{Path(args.data_dir).resolve() / DATABASE_FILE}")
-    return Store()
+        url = args.database_url
+    elif args.data_dir:
+        url = f"sqlite:///{Path(args.data_dir).resolve() / DATABASE_FILE}"
+    else:
+        url = os.environ.get(DATABASE_URL_ENV) or last_server_store() or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        raise fail(str(parsed.database), "cli.no_store", path=parsed.database)
+    return Store(url)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -210,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--cull-idle", type=int, default=3600, help="seconds before an idle page's kernel stops 空闲回收秒数"
+    )
+    serve.add_argument(
+        "--public-url",
+        help="address trainees reach the apps at, for the join link and QR code, e.g. "
+        "http://10.0.0.5:8866 behind NAT or a proxy 学员访问地址 (default: this machine's address)",
+    )
+    serve.add_argument(
+        "--verbose", action="store_true", help="show the servers' logs here 显示服务日志 (else: data/server/)"
     )
     serve.set_defaults(run=_serve)
 

@@ -10,6 +10,8 @@ Voilà is configured for a class (all in :func:`voila_config`, measured in ``ben
 * larger websocket messages, so an uploaded Excel file of a few MB reaches the app.
 
 The trainer code is handed to the kernels only as a salted hash (``WORKBOOK_TRAINER_CODE_HASH``).
+The servers' own logs go to ``<data folder>/server/*.log`` (``--verbose`` shows them), so the banner
+with the addresses to hand out is the last thing printed, once the apps answer.
 
 >>> config = voila_config(ServeOptions(pool_size=8))
 >>> config["VoilaKernelManager"]["kernel_pools_config"]["self_assessment.ipynb"]
@@ -23,28 +25,37 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
 from workbook import i18n
 from workbook.store import (
     DATA_DIR_ENV,
+    DATABASE_FILE,
     DATABASE_URL_ENV,
     DEFAULT_DATA_DIR,
     TRAINER_CODE_ENV,
-    database_url,
     hash_trainer_code,
 )
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "apps"
 APPS = ("self_assessment.ipynb", "value_matrix_explorer.ipynb", "trainer_dashboard.ipynb")
 LANDING = "index.ipynb"
+SELF_ASSESSMENT = "self_assessment.ipynb"
+PUBLIC_URL_ENV = "WORKBOOK_PUBLIC_URL"  # the address trainees reach the apps at (QR code, join link)
+LAB_URL_ENV = "WORKBOOK_LAB_URL"  # the course in JupyterLab, without its token (landing page link)
+LAST_SERVER_NAME = "last-server.json"  # in the default data folder: where `report`/`export` find the store
+READY_TIMEOUT = 180  # seconds the apps may take to answer at start before the banner says so
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # charts under the cells in JupyterLab
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a projector
 
 
@@ -59,6 +70,8 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8866
     lab_port: int | None = 8888  # None: no JupyterLab
+    public_url: str | None = None  # e.g. http://10.0.0.5:8866 behind NAT or a proxy; default: from host
+    verbose: bool = False  # show the servers' logs instead of keeping them in the data folder
     trainer_code: str | None = None
     data_dir: Path | None = None
     database_url: str | None = None
@@ -122,17 +135,62 @@ def new_trainer_code() -> str:
 
 
 def server_environment(options: ServeOptions, trainer_code: str) -> dict[str, str]:
-    """Environment of the server and its kernels: where the data lives, the hashed trainer code."""
+    """Environment of Voilà and its kernels: where the data lives, the hashed trainer code, the
+    address trainees reach the apps at and the course's JupyterLab address."""
     env = dict(os.environ)
     data_dir = Path(options.data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).resolve()
     env[DATA_DIR_ENV] = str(data_dir)
     if options.database_url:
         env[DATABASE_URL_ENV] = options.database_url
     env[TRAINER_CODE_ENV] = hash_trainer_code(trainer_code)
-    env.setdefault("MPLBACKEND", "Agg")
+    env[PUBLIC_URL_ENV] = public_url(options)
+    if options.lab_port:
+        env[LAB_URL_ENV] = lab_url(options)
+    env["MPLBACKEND"] = "Agg"  # app kernels draw PNG bytes only; no display backend to import
     # Fewer malloc arenas for the kernels' threads: the same work in noticeably less resident memory.
     env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
+
+
+def lab_environment(env: dict[str, str], token: str) -> dict[str, str]:
+    """Environment of JupyterLab and its kernels: the apps' environment, but charts appear under the
+    cells (the inline backend, whatever the shell or the apps set) and the access token is ours."""
+    return {**env, "MPLBACKEND": INLINE_BACKEND, "JUPYTER_TOKEN": token}
+
+
+def public_url(options: ServeOptions) -> str:
+    """Where trainees reach the apps: ``--public-url``, else this machine's address and the port.
+
+    >>> public_url(ServeOptions(host="127.0.0.1", port=8866))
+    'http://127.0.0.1:8866'
+    >>> public_url(ServeOptions(public_url="https://crm.example.cn/workshop/"))
+    'https://crm.example.cn/workshop'
+    """
+    if options.public_url:
+        return options.public_url.rstrip("/")
+    return f"http://{_url_host(_display_host(options.host))}:{options.port}"
+
+
+def lab_url(options: ServeOptions, token: str | None = None) -> str:
+    """The course in JupyterLab; with ``token`` the address that logs the trainer in."""
+    url = f"http://{_url_host(_display_host(options.host))}:{options.lab_port}/lab/tree/notebooks"
+    return f"{url}?token={token}" if token else url
+
+
+def join_url(code: str, base: str | None = None) -> str:
+    """The link (and QR code) that opens the self-assessment with the join code filled in.
+
+    ``base`` defaults to ``$WORKBOOK_PUBLIC_URL`` (set by ``workbook serve``).
+
+    >>> join_url("AB3K9Z", "http://10.0.0.5:8866")
+    'http://10.0.0.5:8866/voila/render/self_assessment.ipynb?code=AB3K9Z'
+    """
+    base = (base or os.environ.get(PUBLIC_URL_ENV) or "http://127.0.0.1:8866").rstrip("/")
+    return f"{base}/voila/render/{SELF_ASSESSMENT}?code={quote(code)}"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def voila_command(config_dir: Path) -> list[str]:
@@ -166,26 +224,121 @@ def _display_host(host: str) -> str:
     return host
 
 
-def banner(options: ServeOptions, trainer_code: str, env: dict[str, str]) -> str:
-    """What the trainer reads at start: the URLs to hand out, the trainer code, where data is kept."""
-    host = _display_host(options.host)
-    base = f"http://{host}:{options.port}/voila/render"
+def banner(
+    options: ServeOptions, trainer_code: str, env: dict[str, str], lab_token: str | None = None
+) -> str:
+    """What the trainer reads at start: the URLs to hand out, the trainer code, where data is kept and
+    the after-session commands that read that data."""
+    base = f"{env.get(PUBLIC_URL_ENV) or public_url(options)}/voila/render"
     lines = [
         i18n.t("serve.banner.title"),
         i18n.t("serve.banner.landing", url=f"{base}/{LANDING}"),
-        i18n.t("serve.banner.self", url=f"{base}/self_assessment.ipynb"),
+        i18n.t("serve.banner.self", url=f"{base}/{SELF_ASSESSMENT}"),
         i18n.t("serve.banner.vm", url=f"{base}/value_matrix_explorer.ipynb"),
         i18n.t("serve.banner.dash", url=f"{base}/trainer_dashboard.ipynb"),
         i18n.t("serve.banner.code", code=trainer_code),
     ]
     if options.lab_port:
-        lines.append(i18n.t("serve.banner.lab", url=f"http://{host}:{options.lab_port}/lab/tree/notebooks"))
-    shown = make_url(database_url(env.get(DATABASE_URL_ENV))).render_as_string(hide_password=True)
-    lines.append(i18n.t("serve.banner.data", url=shown))
-    if options.host == "127.0.0.1":
+        lines.append(i18n.t("serve.banner.lab", url=lab_url(options, lab_token)))
+    lines.append(i18n.t("serve.banner.data", url=_shown_store(env)))
+    lines.append(i18n.t("serve.banner.after", cmd=_command(), options=_store_options(options, env)))
+    if options.host in ("127.0.0.1", "localhost", "::1") and not options.public_url:
         lines.append(i18n.t("serve.banner.local_only"))
+    if not options.verbose:
+        lines.append(i18n.t("serve.banner.logs", folder=Path(env[DATA_DIR_ENV]) / "server"))
     lines.append(i18n.t("serve.banner.stop"))
     return "\n".join(lines)
+
+
+def _command() -> str:
+    """How to call ``workbook`` from this shell: by name on PATH, else this environment's script
+    (``.venv/bin/workbook`` after ``make serve``; ``Scripts\\workbook.exe`` on Windows)."""
+    if shutil.which("workbook"):
+        return "workbook"
+    script = Path(sys.executable).parent / ("workbook.exe" if os.name == "nt" else "workbook")
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def _store_url(env: dict[str, str]) -> str:
+    """The store the server's kernels open (the environment they get, not this process's)."""
+    if env.get(DATABASE_URL_ENV):
+        return env[DATABASE_URL_ENV]
+    return f"sqlite:///{Path(env[DATA_DIR_ENV]) / DATABASE_FILE}"
+
+
+def _shown_store(env: dict[str, str]) -> str:
+    url = make_url(_store_url(env))
+    return str(Path(url.database)) if url.get_backend_name() == "sqlite" else url.render_as_string()
+
+
+def _store_options(options: ServeOptions, env: dict[str, str]) -> str:
+    """The options that make ``report``/``export`` read the server's store ("" for the default one)."""
+    if env.get(DATABASE_URL_ENV):
+        return " --database-url '<URL>'" if make_url(env[DATABASE_URL_ENV]).password else (
+            f" --database-url '{env[DATABASE_URL_ENV]}'"
+        )
+    data_dir = Path(env[DATA_DIR_ENV])
+    return "" if data_dir == DEFAULT_DATA_DIR.resolve() else f' --data-dir "{data_dir}"'
+
+
+def remember_store(env: dict[str, str]) -> None:
+    """Note where this server keeps its data, so ``workbook report``/``export`` without options read the
+    same store. A URL with a password is not written down (the commands then need ``--database-url``)."""
+    url = make_url(_store_url(env))
+    record = {"data_dir": env[DATA_DIR_ENV]}
+    if env.get(DATABASE_URL_ENV) and not url.password:
+        record["database_url"] = env[DATABASE_URL_ENV]
+    try:
+        _last_server_file().parent.mkdir(parents=True, exist_ok=True)
+        _last_server_file().write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    except OSError:  # a read-only checkout: the banner still prints the exact command
+        pass
+
+
+def last_server_store() -> str | None:
+    """The store URL the last ``workbook serve`` on this checkout used, if it noted one."""
+    try:
+        record = json.loads(_last_server_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("database_url"):
+        return record["database_url"]
+    return f"sqlite:///{Path(record['data_dir']) / DATABASE_FILE}" if record.get("data_dir") else None
+
+
+def _last_server_file() -> Path:
+    """The note in the data folder this shell uses by default (``$WORKBOOK_DATA_DIR`` or ``data/``),
+    whatever ``--data-dir`` the server was given: that is where a later command looks."""
+    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR) / LAST_SERVER_NAME
+
+
+def _start(command: list[str], env: dict[str, str], log: Path | None) -> subprocess.Popen:
+    """Start a child server; its output goes to ``log`` (or this terminal when ``None``)."""
+    if log is None:
+        return subprocess.Popen(command, env=env)
+    with open(log, "ab") as out:  # the child keeps its own handle
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_until_answering(url: str, children: list[subprocess.Popen], timeout: float) -> bool:
+    """Poll ``url`` until it answers; False if a child exits or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(child.poll() is None for child in children):
+        try:
+            with urllib.request.urlopen(url, timeout=10):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def _tail(path: Path | None, lines: int = 30) -> str:
+    if path is None or not path.exists():
+        return ""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def serve(options: ServeOptions) -> int:
@@ -195,10 +348,13 @@ def serve(options: ServeOptions) -> int:
     config_dir = Path(env[DATA_DIR_ENV]) / "server"
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "voila.json").write_text(json.dumps(voila_config(options), indent=2), encoding="utf-8")
-    children = [subprocess.Popen(voila_command(config_dir), env=env)]
+    logs = {name: None if options.verbose else config_dir / f"{name}.log" for name in ("voila", "lab")}
+    children = [_start(voila_command(config_dir), env, logs["voila"])]
+    lab_token = secrets.token_hex(24) if options.lab_port else None
     if options.lab_port:
-        children.append(subprocess.Popen(lab_command(options.host, options.lab_port), env=env))
-    print(banner(options, trainer_code, env), flush=True)
+        lab = lab_command(options.host, options.lab_port)
+        children.append(_start(lab, lab_environment(env, lab_token), logs["lab"]))
+    remember_store(env)
 
     def stop(*_):
         for child in children:
@@ -207,6 +363,10 @@ def serve(options: ServeOptions) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
+        local = f"http://127.0.0.1:{options.port}/voila/render/{LANDING}"
+        if not _wait_until_answering(local, children, READY_TIMEOUT):
+            print(i18n.t("serve.not_ready", log=_tail(logs["voila"]) or "-"), flush=True)
+        print(banner(options, trainer_code, env, lab_token), flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
