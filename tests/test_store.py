@@ -704,3 +704,54 @@ def test_received_at_is_server_time_even_for_an_old_client_clock(store, team):
     stored = store.submit(team, "x", "1", {"q": 1}, key="late", created_at=stale)
     assert stored.created_at == stale
     assert stored.received_at - stored.created_at > timedelta(days=2)
+
+
+# --- a session's life: renamed, closed at the end, archived --------------------------------------
+
+
+def test_a_session_is_renamed_closed_reopened_and_archived_without_losing_anything(store, team):
+    session = store.session_by_id(team.session_id)
+    first = store.submit(team, "pulse", "1.0", {"recommend": 9}, key="before-close")
+    assert store.rename_session(session, "  大客户关系诊断 第2期 ").title == "大客户关系诊断 第2期"
+    closed = store.close_session(session)
+    assert closed.closed and closed.code == session.code
+    with pytest.raises(WorkbookInputError) as refused:
+        store.submit(team, "pulse", "1.0", {"recommend": 3}, key="after-close")
+    assert keys_of(refused) == ["store.session_closed"]
+    assert "大客户关系诊断 第2期" in str(refused.value)
+    # an answer acknowledged before the close, re-sent by a page that never saw the answer, is still found
+    assert store.submit(team, "pulse", "1.0", {"recommend": 9}, key="before-close").id == first.id
+    for join in (lambda: store.add_team(session, "新团队"), lambda: store.add_respondent(team, "新学员")):
+        with pytest.raises(WorkbookInputError) as refused:
+            join()
+        assert keys_of(refused) == ["store.session_closed"]
+    store.close_session(session, closed=False)
+    store.submit(team, "pulse", "1.0", {"recommend": 3}, key="after-reopen")
+    store.archive_session(session)
+    assert session.id not in [s.id for s in store.sessions()]
+    assert session.id in [s.id for s in store.sessions(archived=True)]
+    assert len(store.submissions(store.session_by_code(session.code))) == 2  # reports and exports still work
+    store.archive_session(session, archived=False)
+    assert store.sessions()[0].id == session.id
+
+
+def test_sessions_are_listed_newest_first(store):
+    made = [store.create_session(f"第{i}期") for i in range(3)]
+    assert [s.id for s in store.sessions()] == [s.id for s in reversed(made)]
+
+
+def test_a_store_from_an_earlier_version_gains_the_new_columns_and_keeps_its_rows(tmp_path):
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with Store(url) as old:
+        code = old.create_session("上季度").code
+    with sqlite3.connect(tmp_path / "old.sqlite") as db:  # the store as the previous release made it
+        db.execute("ALTER TABLE workshop_sessions DROP COLUMN closed_at")
+        db.execute("ALTER TABLE workshop_sessions DROP COLUMN archived_at")
+    with Store(url) as upgraded:
+        session = upgraded.session_by_code(code)
+        assert session.title == "上季度" and not session.closed
+        assert upgraded.close_session(session).closed
+    columns = {c["name"] for c in inspect(Store(url).engine).get_columns("workshop_sessions")}
+    assert {"closed_at", "archived_at"} <= columns

@@ -81,6 +81,8 @@ from sqlalchemy import (
     event,
     select,
 )
+from sqlalchemy import inspect as inspect_schema
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column, sessionmaker
@@ -143,6 +145,16 @@ class WorkshopSession:
     created_at: datetime
     previous_session_id: int | None = None
     trainer_code_hash: str | None = field(default=None, repr=False)
+    closed_at: datetime | None = None  # no more submissions after this (answers stay in the browser)
+    archived_at: datetime | None = None  # hidden from the dashboard's list; kept for reports and exports
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 @dataclass(frozen=True)
@@ -244,11 +256,13 @@ class SessionRow(Base):
     trainer_code_hash: Mapped[str | None] = mapped_column(String(MAX_CHARS["trainer_code_hash"]))
     previous_session_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_sessions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def record(self) -> WorkshopSession:
         return WorkshopSession(
             self.id, self.code, self.title, self.held_on, self.created_at,
-            self.previous_session_id, self.trainer_code_hash,
+            self.previous_session_id, self.trainer_code_hash, self.closed_at, self.archived_at,
         )  # fmt: skip
 
 
@@ -375,6 +389,28 @@ def _on_sqlite_begin(connection) -> None:
     # up front and so waits (busy timeout) instead. Readers keep a plain BEGIN.
     write = connection.get_execution_options().get(_WRITE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date: add the (nullable) columns it lacks.
+
+    ``create_all`` makes missing tables but never alters existing ones, and a trainer's store
+    from last quarter must keep working. New columns are always nullable, so adding them is safe;
+    another process adding the same column at the same moment is fine too.
+    """
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspect_schema(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            statement = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sql_text(statement))
+            except (OperationalError, ProgrammingError):
+                if column.name not in {c["name"] for c in inspect_schema(engine).get_columns(table.name)}:
+                    raise
 
 
 def _json_dumps(value: object) -> str:
@@ -718,6 +754,7 @@ class Store:
                 # Two processes creating the tables at once (PostgreSQL): the loser's CREATE
                 # fails; the tables exist now, so a second pass only checks.
                 Base.metadata.create_all(self._write_engine)
+            _add_missing_columns(self._write_engine)
             self._schema_ready = True
 
     @contextmanager
@@ -820,11 +857,47 @@ class Store:
         with self._reading() as db:
             return self._need(db, SessionRow, ident, "store.unknown_session", "store").record()
 
-    def sessions(self) -> list[WorkshopSession]:
-        """All sessions, newest first."""
+    def sessions(self, *, archived: bool = False) -> list[WorkshopSession]:
+        """The sessions, newest first; archived ones only with ``archived=True``."""
+        query = select(SessionRow).order_by(SessionRow.id.desc())
+        if not archived:
+            query = query.where(SessionRow.archived_at.is_(None))
         with self._reading() as db:
-            rows = db.scalars(select(SessionRow).order_by(SessionRow.id.desc())).all()
+            rows = db.scalars(query).all()
         return [row.record() for row in rows]
+
+    def rename_session(self, session: WorkshopSession | int, title: str) -> WorkshopSession:
+        """Give a session a new title (join code, teams and answers stay)."""
+        return self._update_session(session, title=_text(title, "title", "store"))
+
+    def close_session(self, session: WorkshopSession | int, closed: bool = True) -> WorkshopSession:
+        """Stop (or, with ``closed=False``, resume) accepting submissions and new teams or members.
+
+        Trainees who submit after the close are told the session is closed; what they entered
+        stays in their browser. Everything already stored stays, for the dashboard and reports.
+        """
+        return self._update_session(session, closed_at=datetime.now(UTC) if closed else None)
+
+    def archive_session(self, session: WorkshopSession | int, archived: bool = True) -> WorkshopSession:
+        """Hide a session from :meth:`sessions` (or show it again); nothing is deleted, and reports
+        and exports by join code still work."""
+        return self._update_session(session, archived_at=datetime.now(UTC) if archived else None)
+
+    def _update_session(self, session: WorkshopSession | int, **values: object) -> WorkshopSession:
+        ident = _ref(session, WorkshopSession, "store")
+        with self._writing() as db:
+            row = self._need(db, SessionRow, ident, "store.unknown_session", "store")
+            for name, value in values.items():
+                setattr(row, name, value)
+        return row.record()
+
+    @staticmethod
+    def _need_open(db: Session, session_id: int, source: str) -> SessionRow:
+        """The session's row, if it still accepts answers; else the trainee is told it is closed."""
+        row = Store._need(db, SessionRow, session_id, "store.unknown_session", source)
+        if row.closed_at is not None:
+            raise fail(source, "store.session_closed", title=row.title)
+        return row
 
     # -- teams and respondents
 
@@ -839,7 +912,7 @@ class Store:
         name = _text(name, "team_name", source)
 
         def build(db: Session) -> TeamRow:
-            self._need(db, SessionRow, session_id, "store.unknown_session", source)
+            self._need_open(db, session_id, source)
             return TeamRow(session_id=session_id, name=name, created_at=datetime.now(UTC))
 
         same = select(TeamRow).where(TeamRow.session_id == session_id, TeamRow.name == name)
@@ -876,6 +949,7 @@ class Store:
 
         def build(db: Session) -> RespondentRow:
             team_row = self._need(db, TeamRow, team_id, "store.unknown_team", source)
+            self._need_open(db, team_row.session_id, source)
             return RespondentRow(
                 team_id=team_id, session_id=team_row.session_id, display_name=name,
                 anonymous_id=given or f"anon-{new_join_code()}", created_at=datetime.now(UTC),
@@ -945,6 +1019,9 @@ class Store:
 
         def build(db: Session) -> SubmissionRow:
             team_row = self._need(db, TeamRow, team_id, "store.unknown_team", source)
+            if db.scalars(select(SubmissionRow.id).where(SubmissionRow.idempotency_key == key)).first():
+                raise IntegrityError("resent", None, Exception())  # stored before: read it back below
+            self._need_open(db, team_row.session_id, source)
             if respondent_id is not None:
                 person = self._need(db, RespondentRow, respondent_id, "store.unknown_respondent", source)
                 if person.team_id != team_id:
