@@ -2,17 +2,20 @@
 
 import io
 import json
+import re
 import time
 import zipfile
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 
 from workbook import apps, data
 from workbook import value_matrix as vm
-from workbook.store import Store, hash_trainer_code
+from workbook.store import Store, hash_trainer_code, new_key
 
 CODE = "潮汐-2026"
 
@@ -281,10 +284,8 @@ def test_dashboard_export_is_a_zip_of_excel_and_csv(store, dashboard):
     app.form.set_answers({"recommend": 9, "csat": 4, "ces": 6})
     app.form.submit()
     dashboard.export()
-    link = dashboard.export_link.value
-    import base64
-
-    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(link.split("base64,")[1].split('"')[0])))
+    assert dashboard.download.filename == f"session-{dashboard.session.code}.zip"
+    archive = zipfile.ZipFile(io.BytesIO(dashboard.download.content))
     names = archive.namelist()
     assert any(n.endswith(".xlsx") for n in names) and any(n.endswith("_submissions.csv") for n in names)
     teams = pd.read_csv(archive.open(next(n for n in names if n.endswith("_teams.csv"))))
@@ -311,3 +312,140 @@ def test_re_assessment_session_shows_each_teams_change(store, dashboard):
     dashboard.refresh(force=True)
     trend = dashboard.trend.value
     assert "37.5" in trend and "83.5" in trend and "+46.0" in trend
+
+
+def submit_pulse(store, session, team, name, answers):
+    """One member of ``team`` answers the pulse survey (store level: what the self-assessment stores)."""
+    member = store.add_respondent(store.add_team(session, team), name)
+    store.submit(member.team_id, "pulse", "1.0", answers, key=new_key(), respondent=member)
+    return member
+
+
+def test_dashboard_asks_for_a_title_and_lists_the_newest_session_first(store, dashboard):
+    first = dashboard.session
+    dashboard.create("   ")
+    assert "起个名字" in dashboard.errors.message and len(store.sessions()) == 1  # asked, not invented
+    dashboard.create("第2期")
+    assert dashboard.session_picker.options[0][1] == dashboard.session.id != first.id
+    again = apps.TrainerDashboardApp(store, code_hash=dashboard.code_hash)  # a trainer opening the page later
+    again.unlock(CODE.lower())  # trainer code, like the join code, in any case
+    assert again.unlocked and again.session.title == "第2期"
+    assert again.session_picker.value == again.session.id
+
+
+def test_re_assessment_picker_is_labelled_starts_at_first_assessment_and_follows_the_language(dashboard):
+    assert dashboard.follows.description == "复评：对比哪一期"
+    assert dashboard.follows.options[0] == ("首次评估（不接上期）", 0) and dashboard.follows.value == 0
+    dashboard.relabel("en")
+    assert dashboard.follows.options[0][0] == "first assessment (no earlier session)"
+    assert dashboard.follows.description == "Re-assessment of"
+
+
+def test_response_tracking_counts_only_stored_answers_per_member(store, dashboard):
+    session = dashboard.session
+    submit_pulse(store, session, "华东一组", "张三", {"recommend": 9, "csat": 4, "ces": 6})
+    submit_pulse(store, session, "华东一组", "张三", {"recommend": 10, "csat": 5, "ces": 7})  # revised: one
+    submit_pulse(store, session, "华东一组", "李四", {"recommend": 6, "csat": 3, "ces": 4})
+    store.add_respondent(store.add_team(session, "华东一组"), "王五")  # joined, nothing sent yet
+    store.add_respondent(store.add_team(session, "华南组"), "赵六")
+    dashboard.refresh(force=True)
+    text = re.sub(r"<[^>]+>", "|", dashboard.responses.value)
+    assert "华东一组|||2 / 3 人已提交||2||王五" in text
+    assert "华南组|||0 / 1 人已提交||0||赵六" in text
+
+
+def test_pulse_survey_shows_nps_with_its_interval_the_groups_csat_ces_and_comments(store, dashboard):
+    session = dashboard.session
+    praise = "<b>交付快</b>"
+    submit_pulse(store, session, "一组", "甲", {"recommend": 10, "csat": 5, "ces": 6, "comment": praise})
+    submit_pulse(store, session, "一组", "乙", {"recommend": 6, "csat": 3, "ces": 4, "comment": "  "})
+    submit_pulse(store, session, "二组", "丙", {"recommend": 9, "csat": 4, "ces": 5, "comment": "报价不透明"})
+    dashboard.refresh(force=True)
+    tiles = re.sub(r"<[^>]+>", "|", dashboard.pulse.value)
+    # 2 promoters, 1 detractor of 3: NPS = 100·(2/3 − 1/3) = +33; SE = 100·√((2/9 + 2/9 + 4/9)/3) = 54.4,
+    # 95 % interval 33.3 ± 1.96·54.4 = −73 … +140, clipped to +100
+    assert "+33|NPS（95% 区间 -73 至 +100，3 份）" in tiles
+    assert "67%|推荐者（9–10 分，2 人）" in tiles and "33%|贬损者（0–6 分，1 人）" in tiles
+    assert "67%|满意度 CSAT" in tiles and "5.0|费力度 CES" in tiles  # 2 of 3 gave 4–5; (6 + 4 + 5) / 3
+    comments = dashboard.comments.value
+    assert "&lt;b&gt;交付快&lt;/b&gt;" in comments and "<b>交付快" not in comments  # user text is escaped
+    assert comments.index("报价不透明") < comments.index("交付快")  # newest first; blank ones left out
+    assert dashboard.pulse_chart.value[:4] == b"\x89PNG"
+
+
+def test_a_closed_session_refuses_answers_and_keeps_them_in_the_page(store, dashboard):
+    app = join(store, dashboard.session.code, "一队")
+    app.form.set_answers({"recommend": 9, "csat": 4, "ces": 6})
+    dashboard.close()
+    assert dashboard.session.closed and "已结束" in dashboard.closed_note.value
+    assert "已结束" in dashboard.session_picker.options[0][0]
+    app.form.submit()
+    shown = app.form.errors.message  # in the form, where the trainee pressed submit
+    assert "已结束，不再接收提交" in shown and "：发现" not in shown
+    assert app.form.answers == {"recommend": 9, "csat": 4, "ces": 6}  # nothing the trainee entered is lost
+    assert app.keeper.draft["answers"] == {"recommend": 9, "csat": 4, "ces": 6}  # and the browser keeps it
+    assert store.submissions(dashboard.session).empty
+    dashboard.close(False)
+    app.form.submit()
+    assert len(store.submissions(dashboard.session)) == 1
+
+
+def test_sessions_are_renamed_and_archived_from_the_dashboard(store, dashboard):
+    kept = dashboard.session
+    dashboard.rename("华东区大客户培训（上午）")
+    assert store.session_by_id(kept.id).title == "华东区大客户培训（上午）"
+    assert "华东区大客户培训（上午）" in dashboard.session_picker.options[0][0]
+    dashboard.archive()
+    assert dashboard.session_picker.options == () and dashboard.session is None
+    dashboard.show_archived.value = True
+    assert dashboard.session_picker.value == kept.id and "已归档" in dashboard.session_picker.options[0][0]
+    assert store.session_by_code(kept.code).archived  # kept for reports and exports
+
+
+def test_reports_are_written_and_offered_as_one_zip_from_the_page(store, dashboard):
+    submit_pulse(store, dashboard.session, "华东一组", "张三", {"recommend": 9, "csat": 4, "ces": 6})
+    submit_pulse(store, dashboard.session, "华南组", "李四", {"recommend": 3, "csat": 2, "ces": 2})
+    dashboard.build_reports()
+    assert dashboard.errors.message == ""
+    assert dashboard.download.filename == f"reports-{dashboard.session.code}.zip"
+    names = zipfile.ZipFile(io.BytesIO(dashboard.download.content)).namelist()
+    assert sum(n.endswith(".html") for n in names) == 3 and sum(n.endswith(".xlsx") for n in names) == 3
+
+
+def test_join_link_and_qr_code_open_the_self_assessment_with_the_code(store):
+    import zxingcpp
+
+    board = apps.TrainerDashboardApp(store, code_hash=hash_trainer_code(CODE, iterations=1000),
+                                     public_url="http://10.0.0.5:8866/")  # fmt: skip
+    board.unlock(CODE)
+    board.create("扫码加入")
+    link = f"http://10.0.0.5:8866/voila/render/self_assessment.ipynb?code={board.session.code}"
+    assert link in board.join_code.value
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(board.qr.value)))
+    assert [code.text for code in decoded] == [link]
+
+
+def test_projector_mode_enlarges_the_page_and_draws_charts_for_the_big_screen(store, dashboard):
+    submit_pulse(store, dashboard.session, "一组", "甲", {"recommend": 9, "csat": 4, "ces": 6})
+    dashboard.refresh(force=True)
+    normal = Image.open(io.BytesIO(dashboard.comparison.value)).width
+    dashboard.projector.on = True  # what the browser's button does
+    assert "wb-projector" in dashboard.widget._dom_classes
+    assert Image.open(io.BytesIO(dashboard.comparison.value)).width > 1.3 * normal
+    dashboard.projector.on = False
+    assert "wb-projector" not in dashboard.widget._dom_classes
+
+
+def test_projector_charts_keep_their_smallest_text_at_the_promised_size(store, dashboard):
+    from matplotlib.text import Text
+
+    submit_pulse(store, dashboard.session, "一组", "甲", {"recommend": 9, "csat": 4, "ces": 6})
+    submit_pulse(store, dashboard.session, "二组", "乙", {"recommend": 3, "csat": 2, "ces": 3})
+    dashboard.refresh(force=True)  # picks the questionnaire that has answers
+    results = dashboard._team_results(store.submissions(dashboard.session))
+    for ax in apps.team_charts(results, "zh"):
+        figure = ax.get_figure(root=True)
+        texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        smallest = min(t.get_fontsize() for t in texts)
+        assert smallest * apps.PROJECTOR_DPI / 72 >= apps.PROJECTOR_CHART_TEXT_PX
+        plt.close(figure)

@@ -55,10 +55,11 @@ def unlock_and_create(browser, url: str, title: str):
     dashboard = open_app(browser, f"{url}/trainer_dashboard.ipynb")
     dashboard.get_by_placeholder("培训师代码").fill(TRAINER_CODE)
     dashboard.get_by_role("button", name="解锁").click()
-    title_box = dashboard.get_by_placeholder("新课堂名称", exact=False)
+    dashboard.get_by_role("button", name="新建课堂").click()  # opens the form (already open on an empty list)
+    title_box = dashboard.get_by_placeholder("例如“华东区大客户培训", exact=False)
     title_box.fill(title)
-    dashboard.get_by_role("button", name="新建课堂").click()
-    expect(title_box).to_have_value("", timeout=30_000)  # created: the box empties, the new code shows
+    dashboard.get_by_role("button", name="创建课堂").click()
+    expect(title_box).to_be_hidden(timeout=30_000)  # created: the form closes, the new code shows
     expect(dashboard.get_by_role("combobox").first).to_contain_text(title, timeout=30_000)
     return dashboard, dashboard.locator(".wb-code").inner_text(timeout=30_000).strip()
 

@@ -33,6 +33,7 @@ import logging
 import os
 import time
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -48,6 +49,7 @@ from workbook.instruments import (
     ACCOUNT_INSTRUMENTS,
     SEGMENT_KEY,
     InstrumentResult,
+    latest_per_rater,
     list_instruments,
     load_instrument,
     score_submissions,
@@ -58,12 +60,15 @@ from workbook.store import (
     Store,
     neutralise_formulas,
     normalize_join_code,
+    response_status,
     verify_trainer_code,
 )
 from workbook.widgets import (
     BrowserDraft,
+    DownloadLink,
     ErrorBox,
     InstrumentForm,
+    ProjectorSwitch,
     ResultView,
     ValueMatrixExplorer,
     safe_callback,
@@ -162,6 +167,7 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
 
 
 _WRAP = w.Layout(align_items="center", flex_flow="row wrap")
+_AUTO = w.Layout(width="auto")  # a button as wide as its words, in either language and type size
 
 
 def _download_link(content: bytes, filename: str, text: str, mime: str) -> str:
@@ -261,13 +267,13 @@ class SelfAssessmentApp(_App):
     def start(self) -> None:
         """Step 2: join (or create) the team, then show the chosen questionnaire."""
         if self.session is None:
-            raise fail("self_assessment", "apps.self.join_first")
+            raise fail("", "apps.self.join_first")
         team_name = self.team_picker.value.strip()
         if not team_name:
-            raise fail("self_assessment", "apps.self.team_missing")
+            raise fail("", "apps.self.team_missing")
         instrument_id = self.instrument_picker.value
         if instrument_id in ACCOUNT_INSTRUMENTS and not self.account.value.strip():
-            raise fail("self_assessment", "apps.self.account_missing")
+            raise fail("", "apps.self.account_missing")
         self.team = self.store.add_team(self.session, team_name)
         # The same person found again (by name, or by the id their browser kept); a new one in another team.
         same_team = self.respondent is None or self.respondent.team_id == self.team.id
@@ -568,8 +574,14 @@ def _sample_customers() -> pd.DataFrame:
 
 
 class TrainerDashboardApp(_App):
-    """课堂看板: behind the trainer code, create or pick a session, show its join code and a live
-    view of submissions per team, team comparison, distribution and exercise progress; export.
+    """课堂看板: behind the trainer code, run a session from the browser.
+
+    Create a session (a title is asked for; optionally the earlier session it re-assesses), show
+    its join code with a QR code and link that open the self-assessment with the code filled in,
+    follow who has joined and who has submitted, the team results, the pulse survey (NPS with its
+    interval, CSAT, CES, comments) and exercise progress live; rename, close (no more answers) and
+    archive sessions; download the data and the reports. A projector mode enlarges everything for
+    1920×1080 and 1280×720 screens.
 
     ``code_hash`` defaults to ``$WORKBOOK_TRAINER_CODE_HASH``; without one the dashboard stays locked
     and says how to set a code. Refreshes every ``refresh_seconds`` through a ``Play`` widget
@@ -585,72 +597,127 @@ class TrainerDashboardApp(_App):
         *,
         code_hash: str | None = None,
         refresh_seconds: float = REFRESH_SECONDS,
+        public_url: str | None = None,
     ):
         super().__init__(lang)
         self.store = _open_store(store)
         self.code_hash = code_hash if code_hash is not None else os.environ.get(TRAINER_CODE_ENV)
+        self.public_url = public_url or os.environ.get(PUBLIC_URL_ENV)
         self.unlocked = False
         self.session = None
         self._seen: tuple | None = None
+        self._quiet = False  # True while the app itself sets a picker: not a choice to react to
+        self._build_lock()
+        self._build_sessions()
+        self._build_live(refresh_seconds)
+        self.live_box = w.VBox(
+            [self.session_bar, self.create_box, self.manage_box, self.join_box, self.closed_note,
+             self.live],
+            layout=w.Layout(display="none"),
+        )  # fmt: skip
+        self.live_box.add_class("wb-big")
+        self.widget = self._page(w.HTML(DASHBOARD_CSS), self.lock_box, self.live_box)
+        self.widget.add_class("wb-dashboard")
+        self.relabel(self.lang)
+
+    # ------------------------------------------------------------------ building the page
+    def _build_lock(self) -> None:
         self.lock_note = w.HTML()
         self.code = w.Password(layout=w.Layout(width="14em"))
         self.unlock_button = w.Button(button_style="primary", icon="unlock")
         self.unlock_button.on_click(lambda _: self.unlock(self.code.value))
         self.lock_box = w.VBox([self.lock_note, w.HBox([self.code, self.unlock_button])])
-        self.session_picker = w.Dropdown(layout=w.Layout(width="24em"))
-        self.session_picker.observe(lambda change: self.pick(change["new"]), names="value")
-        self.new_title = w.Text(layout=w.Layout(width="20em"))
-        self.create_button = w.Button(icon="plus")
-        self.create_button.on_click(lambda _: self.create(self.new_title.value, self.follows.value))
-        self.follows = w.Dropdown(layout=w.Layout(width="20em"))  # re-assessment: the earlier session
-        self.trend = w.HTML()
+
+    def _build_sessions(self) -> None:
+        wide = {"description_width": "initial"}
+        self.session_picker = w.Dropdown(layout=w.Layout(width="30em"), style=wide)
+        self.session_picker.observe(lambda change: self._quiet or self.pick(change["new"]), names="value")
+        self.show_archived = w.Checkbox(value=False, indent=False, layout=w.Layout(width="auto"))
+        self.show_archived.observe(lambda _: self._list_sessions(), names="value")
+        self.new_button = w.Button(icon="plus", layout=_AUTO)
+        self.new_button.on_click(lambda _: self._show_create(True))
+        self.projector = ProjectorSwitch()
+        self.projector.observe(lambda change: self.set_projector(change["new"]), names="on")
+        self.session_bar = w.HBox(
+            [self.session_picker, self.show_archived, self.new_button, self.projector], layout=_WRAP
+        )
+        self.new_title = w.Text(layout=w.Layout(width="24em"), style=wide)
+        self.follows = w.Dropdown(layout=w.Layout(width="30em"), style=wide)  # re-assessment: the earlier one
+        self.create_button = w.Button(button_style="primary", icon="check", layout=_AUTO)
+        self.create_button.on_click(lambda _: self.create(self.new_title.value, self.follows.value or None))
+        self.cancel_button = w.Button(icon="times", layout=_AUTO)
+        self.cancel_button.on_click(lambda _: self._show_create(False))
+        self.create_box = w.VBox(
+            [self.new_title, self.follows, w.HBox([self.create_button, self.cancel_button])],
+            layout=w.Layout(display="none"),
+        )
+        self.create_box.add_class("wb-panel")
+        self.rename_title = w.Text(layout=w.Layout(width="24em"))
+        self.rename_button = w.Button(icon="pencil", layout=_AUTO)
+        self.rename_button.on_click(lambda _: self.rename(self.rename_title.value))
+        self.close_button = w.Button(icon="lock", layout=_AUTO)
+        self.close_button.on_click(lambda _: self.close(not self.session.closed))
+        self.archive_button = w.Button(icon="archive", layout=_AUTO)
+        self.archive_button.on_click(lambda _: self.archive(not self.session.archived))
+        self.manage_box = w.HBox(
+            [self.rename_title, self.rename_button, self.close_button, self.archive_button],
+            layout=w.Layout(display="none", flex_flow="row wrap", align_items="center"),
+        )
+
+    def _build_live(self, refresh_seconds: float) -> None:
         self.join_code = w.HTML()
+        self.qr = w.Image(format="png", layout=w.Layout(display="none"))
+        self.qr.add_class("wb-qr")
+        self.join_box = w.HBox([self.join_code, self.qr], layout=w.Layout(display="none"))
+        self.join_box.add_class("wb-join")
+        self.closed_note = w.HTML()
         self.tiles = w.HTML()
-        self.instrument_picker = w.Dropdown(layout=w.Layout(width="24em"))
-        self._quiet = False
+        self.responses = w.HTML()
+        wide = {"description_width": "initial"}
+        self.instrument_picker = w.Dropdown(layout=w.Layout(width="30em"), style=wide)
         self.instrument_picker.observe(lambda _: self._quiet or self.refresh(force=True), names="value")
         self.table = w.HTML()
-        self.comparison = w.Image(format="png", layout=w.Layout(max_width="560px", display="none"))
-        self.distribution = w.Image(format="png", layout=w.Layout(max_width="520px", display="none"))
+        self.comparison = w.Image(format="png", layout=w.Layout(display="none"))
+        self.distribution = w.Image(format="png", layout=w.Layout(display="none"))
+        self.pulse = w.HTML()
+        self.pulse_chart = w.Image(format="png", layout=w.Layout(display="none"))
+        self.comments = w.HTML()
+        self.trend = w.HTML()
         self.exercises = w.HTML()
-        self.refresh_button = w.Button(icon="refresh")
+        self.refresh_button = w.Button(icon="refresh", layout=_AUTO)
         self.refresh_button.on_click(lambda _: self.refresh(force=True))
-        self.export_button = w.Button(icon="download")
+        self.export_button = w.Button(icon="download", layout=_AUTO)
         self.export_button.on_click(lambda _: self.export())
-        self.export_link = w.HTML()
+        self.reports_button = w.Button(icon="file-text", layout=_AUTO)
+        self.reports_button.on_click(lambda _: self.build_reports())
+        self.download = DownloadLink()
         self.updated = w.HTML()
         self.ticker = w.Play(interval=int(refresh_seconds * 1000), max=10**9, show_repeat=False)
         self.ticker.layout.display = "none"
         self.ticker.observe(lambda _: self.refresh(), names="value")
-        self.live_box = w.VBox(
+        top_aligned = w.Layout(flex_flow="row wrap", align_items="flex-start")  # stretched charts distort
+        charts = w.HBox([self.comparison, self.distribution], layout=top_aligned)
+        charts.add_class("wb-charts")
+        self.live = w.VBox(
             [
-                w.HBox([self.session_picker, self.new_title, self.follows, self.create_button], layout=_WRAP),
-                self.join_code,
                 self.tiles,
-                w.HBox([self.instrument_picker, self.refresh_button, self.export_button, self.export_link,
-                        self.updated], layout=_WRAP),
-                self.table,
-                w.HBox([self.comparison, self.distribution],  # top-aligned: a stretched chart is distorted
-                       layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
-                self.trend,
-                self.exercises,
+                self.responses,
+                w.HBox([self.instrument_picker, self.refresh_button, self.export_button, self.reports_button,
+                        self.download, self.updated], layout=_WRAP),
+                self.table, charts, self.pulse, self.pulse_chart, self.comments, self.trend, self.exercises,
                 self.ticker,
-            ],
-            layout=w.Layout(display="none"),
+            ]
         )  # fmt: skip
-        self.live_box.add_class("wb-big")
-        self.widget = self._page(self.lock_box, self.live_box)
-        self.relabel(self.lang)
 
     # ------------------------------------------------------------------ access
     @safe_callback
     def unlock(self, code: str) -> bool:
         """Open the dashboard if ``code`` is the trainer code; otherwise say so and stay locked."""
         if not self.code_hash:
-            raise fail("dashboard", "apps.dash.no_code_set")
+            raise fail("", "apps.dash.no_code_set")
         if not verify_trainer_code(str(code), self.code_hash):
             self.code.value = ""
-            raise fail("dashboard", "apps.dash.wrong_code")
+            raise fail("", "apps.dash.wrong_code")
         self.unlocked = True
         self.code.value = ""
         self.lock_box.layout.display = "none"
@@ -661,33 +728,90 @@ class TrainerDashboardApp(_App):
 
     def _need_unlocked(self) -> None:
         if not self.unlocked:
-            raise fail("dashboard", "apps.dash.locked")
+            raise fail("", "apps.dash.locked")
 
     # ------------------------------------------------------------------ sessions
     def _list_sessions(self) -> None:
-        sessions = self.store.sessions()
-        options = [(f"{s.held_on:%Y-%m-%d} · {s.title} · {s.code}", s.id) for s in reversed(sessions)]
-        self.session_picker.options = options
-        self.follows.options = [(t("apps.dash.follows_none", self.lang), None), *options]
-        if options and self.session is None:
-            self.session_picker.value = options[0][1]
+        """Fill the pickers, newest first; the newest is shown unless another one was picked."""
+        if not self.unlocked:
+            return
+        sessions = self.store.sessions(archived=self.show_archived.value)
+        options = [(self._session_label(s), s.id) for s in sessions]
+        keep = self.session.id if self.session is not None else None
+        self._quiet = True
+        try:
+            self.session_picker.options = options
+            self.follows.options = [(t("apps.dash.follows_none", self.lang), 0), *options]
+            self.follows.value = 0
+            ids = [ident for _, ident in options]
+            self.session_picker.value = keep if keep in ids else (ids[0] if ids else None)
+        finally:
+            self._quiet = False
+        if not options:
+            self.session = None
+            self._show_create(True)  # nothing to pick: the first thing to do is to create one
+        elif self.session is None or self.session.id != self.session_picker.value:
+            self.pick(self.session_picker.value)
+
+    def _session_label(self, session) -> str:
+        state = [t(f"apps.dash.state_{s}", self.lang) for s in ("closed", "archived") if getattr(session, s)]
+        return " · ".join([f"{session.held_on:%Y-%m-%d}", session.title, session.code, *state])
+
+    def _show_create(self, shown: bool) -> None:
+        self.create_box.layout.display = None if shown else "none"
 
     @safe_callback
     def create(self, title: str, previous: int | None = None) -> None:
-        """Start a new session with ``title``; its join code appears in large type.
+        """Start a new session called ``title``; its join code and QR code appear in large type.
 
         ``previous``: the id of an earlier session of the same teams, for a re-assessment; the
         dashboard and the reports then show each team's change since then.
         """
         self._need_unlocked()
-        title = title.strip() or t("apps.dash.default_title", self.lang, date=f"{datetime.now():%Y-%m-%d}")
+        if not str(title).strip():
+            raise fail("", "apps.dash.title_missing")
         session = self.store.create_session(
-            title, trainer_code_hash=self.code_hash, previous_session_id=previous
+            title, trainer_code_hash=self.code_hash, previous_session_id=previous or None
         )
         self.new_title.value = ""
-        self.session = None
+        self._show_create(False)
+        self.session = session
         self._list_sessions()
-        self.session_picker.value = session.id
+        self.pick(session.id)
+
+    @safe_callback
+    def rename(self, title: str) -> None:
+        """Give the shown session a new title."""
+        self._need_session()
+        if not str(title).strip():
+            raise fail("", "apps.dash.title_missing")
+        self.session = self.store.rename_session(self.session, title)
+        self._list_sessions()
+        self._show_session()
+
+    @safe_callback
+    def close(self, closed: bool = True) -> None:
+        """Stop (or resume) accepting answers in the shown session."""
+        self._need_session()
+        self.session = self.store.close_session(self.session, closed)
+        self._list_sessions()
+        self._show_session()
+
+    @safe_callback
+    def archive(self, archived: bool = True) -> None:
+        """Hide the shown session from the list (kept in the store, reports and exports), or show it."""
+        self._need_session()
+        self.session = self.store.archive_session(self.session, archived)
+        if archived and not self.show_archived.value:
+            self.session = None
+        self._list_sessions()
+        if self.session is not None:
+            self._show_session()
+
+    def _need_session(self) -> None:
+        self._need_unlocked()
+        if self.session is None:
+            raise fail("", "apps.dash.no_session")
 
     @safe_callback
     def pick(self, session_id: int | None) -> None:
@@ -696,12 +820,53 @@ class TrainerDashboardApp(_App):
         if session_id is None:
             return
         self.session = self.store.session_by_id(session_id)
-        caption, code = _esc(t("apps.dash.join_code", self.lang)), _esc(self.session.code)
-        self.join_code.value = f"<div>{caption} <span class='wb-code'>{code}</span></div>"
-        self.export_link.value = ""
-        for image in (self.comparison, self.distribution):  # the last session's charts go at once
+        self.download.clear()
+        for image in (self.comparison, self.distribution, self.pulse_chart):  # the last session's go at once
             image.layout.display = "none"
+        self._show_session()
         self.refresh(force=True)
+
+    def _show_session(self) -> None:
+        """Join code, QR code and link, state and the management row of the shown session."""
+        lang, session = self.lang, self.session
+        link = join_url(session.code, self.public_url)
+        caption = _esc(t("apps.dash.join_code", lang))
+        scan = _esc(t("apps.dash.join_scan", lang))
+        self.join_code.value = (
+            f"<div class='wb-join-text'><div>{caption}</div><div class='wb-code'>{_esc(session.code)}</div>"
+            f"<div class='wb-join-link'>{scan}<br>"
+            f"<a href='{_esc(link)}' target='_blank'>{_esc(link)}</a></div></div>"
+        )
+        self.qr.value = qr_png(link, projector=self.projector.on)
+        self.qr.layout.display = None
+        self.join_box.layout.display = None
+        self.rename_title.value = session.title
+        self.manage_box.layout.display = None
+        self.close_button.description = t("apps.dash.reopen" if session.closed else "apps.dash.close", lang)
+        self.close_button.icon = "unlock" if session.closed else "lock"
+        archive = "apps.dash.unarchive" if session.archived else "apps.dash.archive"
+        self.archive_button.description = t(archive, lang)
+        note = t("apps.dash.closed_note", lang) if session.closed else ""
+        self.closed_note.value = f"<div class='wb-closed'>🔒 {_esc(note)}</div>" if note else ""
+
+    # ------------------------------------------------------------------ projector
+    @safe_callback
+    def set_projector(self, on: bool) -> None:
+        """Projector mode: full width, body text ≥ 20 px, charts drawn for the big screen, huge join code."""
+        if self.projector.on != on:
+            self.projector.on = on  # the observer calls back here once, with the same value
+            return
+        if on:
+            self.widget.add_class("wb-projector")
+        else:
+            self.widget.remove_class("wb-projector")
+        if self.session is not None:
+            self._show_session()
+            self.refresh(force=True)
+
+    def _chart_png(self, ax) -> bytes:
+        """A chart for this screen: sharper and larger on the projector (see :data:`PROJECTOR_DPI`)."""
+        return plots.to_png(ax, dpi=PROJECTOR_DPI if self.projector.on else plots.DEFAULTS.dpi)
 
     # ------------------------------------------------------------------ live view
     @safe_callback
@@ -712,17 +877,19 @@ class TrainerDashboardApp(_App):
         tables = self.store.tables(self.session, expand=False)
         submissions, attempts = tables["submissions"], tables["attempts"]
         seen = (len(tables["teams"]), len(tables["respondents"]), len(submissions), len(attempts),
-                self.instrument_picker.value, self.lang)  # fmt: skip
+                self.instrument_picker.value, self.lang, self.projector.on, self.session.id)  # fmt: skip
         updated = t("apps.dash.updated", self.lang, time=f"{datetime.now():%H:%M:%S}")
         self.updated.value = f"<span style='color:#777'>{_esc(updated)}</span>"
         if seen == self._seen and not force:
             return
         self._seen = seen
         self.tiles.value = self._tiles(tables, submissions)
+        self.responses.value = self._responses(tables)
         self._instrument_options(submissions)
         self.table.value = self._per_team_table(submissions)
         results = self._team_results(submissions)
         self._charts(results)
+        self._pulse(submissions)
         self.exercises.value = self._exercise_table(attempts)
         self.trend.value = self._trend_table(results)
 
@@ -734,6 +901,28 @@ class TrainerDashboardApp(_App):
             for k, n in numbers.items()
         )
         return f"<div class='wb-tiles'>{tiles}</div>"
+
+    def _responses(self, tables: dict) -> str:
+        """Per team: "4 / 6 submitted", per questionnaire, and who joined but has not submitted."""
+        status = response_status(tables)
+        if status.empty:
+            return ""
+        people, subs = tables["respondents"], tables["submissions"]
+        waiting = people[~people["respondent_id"].isin(subs["respondent_id"])]
+        names = waiting.assign(name=waiting["display_name"].where(waiting["display_name"].ne("None"),
+                                                                  waiting["anonymous_id"]))  # fmt: skip
+        waiting_names = names.groupby("team_id")["name"].agg("、".join)
+        instruments = [c for c in status.columns if c not in ("team", "joined", "submitted", "waiting")]
+        header = [t("apps.dash.col.team", self.lang), t("apps.dash.col.submitted", self.lang),
+                  *(load_instrument(i).title.get(self.lang) for i in instruments),
+                  t("apps.dash.col.waiting", self.lang)]  # fmt: skip
+        rows = [
+            [row.team, t("apps.dash.submitted_of", self.lang, n=row.submitted, of=row.joined),
+             *(getattr(row, i) if i.isidentifier() else row[i] for i in instruments),
+             waiting_names.get(team_id, "—")]
+            for team_id, row in zip(tables["teams"]["team_id"], status.itertuples(index=False), strict=True)
+        ]  # fmt: skip
+        return _h3(t("apps.dash.responses", self.lang)) + _table(header, rows)
 
     def _instrument_options(self, submissions: pd.DataFrame) -> None:
         used = list(dict.fromkeys(submissions["instrument_id"]))
@@ -748,11 +937,19 @@ class TrainerDashboardApp(_App):
                 self._quiet = False
 
     def _per_team_table(self, submissions: pd.DataFrame) -> str:
+        """The chosen questionnaire's result per team: index, level and each dimension's score."""
         if submissions.empty:
             return f"<p>{_esc(t('apps.dash.none_yet', self.lang))}</p>"
-        counts = pd.crosstab(submissions["team"], submissions["instrument_id"])
-        header = ["", *(load_instrument(i).title.get(self.lang) for i in counts.columns)]
-        rows = [[team, *row] for team, row in zip(counts.index, counts.to_numpy().tolist(), strict=True)]
+        results = self._team_results(submissions)
+        if not results:
+            return ""
+        dimensions = next(iter(results.values())).dimensions["name"].tolist()
+        header = [t("apps.dash.col.team", self.lang), t("apps.dash.col.index", self.lang),
+                  t("apps.dash.col.level", self.lang), *dimensions]  # fmt: skip
+        rows = [
+            [team, f"{r.index:.1f}", r.level_name, *(f"{v:.0f}" for v in r.dimensions["score"])]
+            for team, r in results.items()
+        ]
         return _h3(t("apps.dash.per_team", self.lang)) + _table(header, rows)
 
     def _team_results(self, submissions: pd.DataFrame) -> dict[str, InstrumentResult]:
@@ -771,22 +968,26 @@ class TrainerDashboardApp(_App):
             for image in images:  # an empty image would show as broken
                 image.layout.display = "none"
             return
+        for image, ax in zip(images, team_charts(results, self.lang), strict=True):
+            image.value = self._chart_png(ax)
+            image.layout.display = None  # shown once drawn: a newly picked session never shows the last one's
+
+    def _pulse(self, submissions: pd.DataFrame) -> None:
+        """NPS (with its interval), promoters / passives / detractors, CSAT, CES and the comments of the
+        pulse survey, when it is the questionnaire shown."""
+        chosen = submissions[submissions["instrument_id"] == self.instrument_picker.value]
+        summary = pulse_summary(chosen) if self.instrument_picker.value == PULSE else None
+        if summary is None:
+            self.pulse.value = self.comments.value = ""
+            self.pulse_chart.layout.display = "none"
+            return
+        self.pulse.value = _pulse_tiles(summary, self.lang)
         with i18n.language(self.lang):
-            dims = pd.concat(
-                [r.dimensions.assign(team=name) for name, r in results.items()], ignore_index=True
-            )
-            ax = plots.radar(
-                dims, axis="name", value="score", hue="team", title=t("apps.dash.comparison", self.lang)
-            )
-            self.comparison.value = plots.to_png(ax)
-            index = pd.DataFrame({"team": list(results), "index": [r.index for r in results.values()]})
-            ax = plots.gap_bars(index.sort_values("index", ascending=False), x="index", y="team", names=None,
-                                fmt="{:.0f}", title=t("apps.dash.index_title", self.lang),
-                                xlabel=t("apps.dash.index_axis", self.lang), ylabel="")  # fmt: skip
-            ax.set_xlim(0, 100)
-            self.distribution.value = plots.to_png(ax)
-        for image in images:  # shown once drawn, so a newly picked session never shows the last one's
-            image.layout.display = None
+            ax = plots.nps_bar(summary.answers, score="recommend", group="team", names=None,
+                               title=t("apps.dash.pulse.nps_by_team", self.lang))  # fmt: skip
+        self.pulse_chart.value = self._chart_png(ax)
+        self.pulse_chart.layout.display = None
+        self.comments.value = _comments_html(summary.comments, self.lang)
 
     def _trend_table(self, results: dict[str, InstrumentResult]) -> str:
         """Each team's index now and in the linked earlier session (same team name), chosen questionnaire."""
@@ -813,38 +1014,227 @@ class TrainerDashboardApp(_App):
         header = ["", t("apps.dash.solved", self.lang)]
         return _h3(t("apps.dash.exercises", self.lang)) + _table(header, rows)
 
+    # ------------------------------------------------------------------ files to take home
     @safe_callback
     def export(self) -> None:
         """Offer the session's data as a zip of one Excel workbook and CSV files (formulas neutralised)."""
-        self._need_unlocked()
-        if self.session is None:
-            raise fail("dashboard", "apps.dash.no_session")
-        with TemporaryDirectory() as folder:
-            stem = f"session-{self.session.code}"
-            files = self.store.export(self.session, Path(folder) / f"{stem}.xlsx")
-            files += self.store.export(self.session, Path(folder) / f"{stem}.csv")
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for file in files:
-                    archive.write(file, file.name)
-        self.export_link.value = _download_link(
-            buffer.getvalue(), f"{stem}.zip", t("apps.dash.export_ready", self.lang), "application/zip"
-        )
+        self._need_session()
+        stem = f"session-{self.session.code}"
 
+        def write(folder: Path) -> list[Path]:
+            return [*self.store.export(self.session, folder / f"{stem}.xlsx"),
+                    *self.store.export(self.session, folder / f"{stem}.csv")]  # fmt: skip
+
+        self.download.show(_zipped(write), f"{stem}.zip", t("apps.dash.export_ready", self.lang),
+                           "application/zip")  # fmt: skip
+
+    @safe_callback
+    def build_reports(self) -> None:
+        """Write the session report and one report per team (HTML + Excel) and offer them as one zip,
+        so the trainer never needs the terminal after class."""
+        self._need_session()
+        from workbook import report  # the report stack only when reports are asked for
+
+        previous = self.session.previous_session_id
+        earlier = self.store.session_by_id(previous) if previous else None
+
+        def write(folder: Path) -> list[Path]:
+            with i18n.language(self.lang):
+                return report.write_reports(self.store, self.session, folder, previous=earlier)
+
+        self.download.show(_zipped(write), f"reports-{self.session.code}.zip",
+                           t("apps.dash.reports_ready", self.lang), "application/zip")  # fmt: skip
+
+    # ------------------------------------------------------------------ language
     def _relabel(self) -> None:
         lang = self.lang
         note = "apps.dash.locked_note" if self.code_hash else "apps.dash.no_code_set"
         self.lock_note.value = f"<p>{_esc(t(note, lang))}</p>"
         self.code.placeholder = t("apps.dash.code_placeholder", lang)
         self.unlock_button.description = t("apps.dash.unlock", lang)
-        self.new_title.placeholder = t("apps.dash.new_placeholder", lang)
-        self.create_button.description = t("apps.dash.create", lang)
         self.session_picker.description = t("apps.dash.session", lang)
+        self.show_archived.description = t("apps.dash.show_archived", lang)
+        self.new_button.description = t("apps.dash.new_session", lang)
+        self.projector.label_on = t("apps.dash.projector_on", lang)
+        self.projector.label_off = t("apps.dash.projector_off", lang)
+        self.new_title.description = t("apps.dash.new_title", lang)
+        self.new_title.placeholder = t("apps.dash.new_placeholder", lang)
+        self.follows.description = t("apps.dash.follows", lang)
+        self.create_button.description = t("apps.dash.create", lang)
+        self.cancel_button.description = t("apps.dash.cancel", lang)
+        self.rename_button.description = t("apps.dash.rename", lang)
         self.instrument_picker.description = t("apps.dash.instrument", lang)
         self.refresh_button.description = t("apps.dash.refresh", lang)
         self.export_button.description = t("apps.dash.export", lang)
+        self.reports_button.description = t("apps.dash.reports", lang)
+        self.download.clear()  # its link text was in the other language
+        if self.unlocked:
+            self._list_sessions()  # session states and "first assessment" in the new language
         if self.session is not None:
-            self.pick(self.session.id)
+            self._show_session()
+            self.refresh(force=True)
+
+
+PULSE = "pulse"
+PROJECTOR_DPI = 150  # charts on the projector: natural size ≈ 1.4× the normal one
+# The smallest chart text (8.3 pt, e.g. a radar's ring labels) is 8.3 × 150 / 72 ≈ 17 px at that
+# resolution: shown at its drawn size or nearly (one chart per row), it stays ≥ 16 px on screen.
+PROJECTOR_CHART_TEXT_PX = 17
+
+
+def qr_png(url: str, *, projector: bool = False) -> bytes:
+    """The QR code of ``url`` as PNG bytes, sized to be read by a phone camera across a room.
+
+    Error correction M (15 % of the code may be lost to glare or a projector's keystone); a quiet
+    zone of 4 modules, as the standard asks; modules of 8 px (12 px on the projector).
+
+    >>> png = qr_png("http://10.0.0.5:8866/voila/render/self_assessment.ipynb?code=AB3K9Z")
+    >>> png[:8] == plots.PNG_SIGNATURE
+    True
+    """
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=12 if projector else 8, border=4)
+    return buffer.getvalue()
+
+
+def team_charts(results: dict[str, InstrumentResult], lang: str) -> list:
+    """The dashboard's two charts of one questionnaire: the teams' dimension radar and their index bars."""
+    with i18n.language(lang):
+        dims = pd.concat([r.dimensions.assign(team=name) for name, r in results.items()], ignore_index=True)
+        title = t("apps.dash.comparison", lang)
+        radar = plots.radar(dims, axis="name", value="score", hue="team", title=title)
+        index = pd.DataFrame({"team": list(results), "index": [r.index for r in results.values()]})
+        bars = plots.gap_bars(index.sort_values("index", ascending=False), x="index", y="team", names=None,
+                              fmt="{:.0f}", title=t("apps.dash.index_title", lang),
+                              xlabel=t("apps.dash.index_axis", lang), ylabel="")  # fmt: skip
+        bars.set_xlim(0, 100)
+    return [radar, bars]
+
+
+@dataclass(frozen=True)
+class PulseSummary:
+    """The pulse survey of a session: one row of :func:`workbook.satisfaction.nps` (``nps``), CSAT
+    (top-2-box %) and CES (mean 1–7), the answers used (``team``, ``recommend``) and the comments."""
+
+    nps: pd.Series
+    csat: float | None
+    ces: float | None
+    answers: pd.DataFrame
+    comments: pd.DataFrame
+
+
+def pulse_summary(submissions: pd.DataFrame) -> PulseSummary | None:
+    """Summarise the pulse survey's stored answers; each rater counts once, with their latest answers.
+
+    NPS = % promoters (9–10) − % detractors (0–6) with a 95 % interval; CSAT = share of 4–5 on the
+    1–5 scale; CES = mean on the 1–7 "made it easy" scale (:mod:`workbook.satisfaction`). Comments
+    are the non-empty free texts, newest first. ``None`` when nobody answered the NPS question.
+
+    >>> when = pd.to_datetime(["2026-11-30 09:00"] * 3, utc=True)
+    >>> frame = pd.DataFrame({"submission_id": [1, 2, 3], "respondent_id": pd.array([1, 2, 3], dtype="Int64"),
+    ...     "team": ["一组", "一组", "二组"], "received_at": when,
+    ...     "answers": [{"recommend": 10, "csat": 5, "ces": 6, "comment": "很好"},
+    ...                 {"recommend": 6, "csat": 3, "ces": 4}, {"recommend": 9, "csat": 4, "ces": 5}]})
+    >>> s = pulse_summary(frame)
+    >>> round(s.nps["nps"], 1), round(s.csat, 1), s.ces, s.comments["comment"].tolist()
+    (33.3, 66.7, 5.0, ['很好'])
+    """
+    from workbook import satisfaction
+
+    if submissions.empty:
+        return None
+    latest = latest_per_rater(submissions)
+    answers = pd.DataFrame(latest["answers"].tolist(), index=latest.index)
+    numbers = answers.reindex(columns=["recommend", "csat", "ces"]).apply(pd.to_numeric, errors="coerce")
+    answered = numbers["recommend"].notna()
+    if not answered.any():
+        return None
+    given = latest.assign(recommend=numbers["recommend"])[answered]
+    csat = numbers["csat"].dropna()
+    ces = numbers["ces"].dropna()
+    text = answers.reindex(columns=["comment"])["comment"].astype("string").str.strip()
+    comments = latest.assign(comment=text)[text.fillna("").ne("")]
+    return PulseSummary(
+        nps=satisfaction.nps(given["recommend"]).iloc[0],
+        csat=float(satisfaction.csat(csat)["csat"].iloc[0]) if len(csat) else None,
+        ces=float(satisfaction.ces(ces)["ces_mean"].iloc[0]) if len(ces) else None,
+        answers=given[["team", "recommend"]],
+        comments=comments.sort_values("received_at", ascending=False)[["team", "comment", "received_at"]],
+    )
+
+
+def _pulse_tiles(summary: PulseSummary, lang: str) -> str:
+    nps = summary.nps
+    figures = [
+        (f"{nps['nps']:+.0f}", t("apps.dash.pulse.nps", lang, low=f"{nps['ci_low']:+.0f}",
+                                 high=f"{nps['ci_high']:+.0f}", n=int(nps['n']))),
+        *((f"{nps[f'{g}_pct']:.0f}%", t(f"apps.dash.pulse.{g}", lang, n=int(nps[g])))
+          for g in ("promoters", "passives", "detractors")),
+        (f"{summary.csat:.0f}%" if summary.csat is not None else "—", t("apps.dash.pulse.csat", lang)),
+        (f"{summary.ces:.1f}" if summary.ces is not None else "—", t("apps.dash.pulse.ces", lang)),
+    ]  # fmt: skip
+    tiles = "".join(f"<div class='wb-tile'><b>{_esc(v)}</b>{_esc(k)}</div>" for v, k in figures)
+    return _h3(t("apps.dash.pulse.title", lang)) + f"<div class='wb-tiles'>{tiles}</div>"
+
+
+def _comments_html(comments: pd.DataFrame, lang: str) -> str:
+    """The pulse survey's comments, newest first, each escaped (user text is never markup)."""
+    if comments.empty:
+        return f"<p style='color:#777'>{_esc(t('apps.dash.pulse.no_comments', lang))}</p>"
+    items = "".join(
+        f"<li><span class='wb-comment-meta'>{_esc(row.team)} · {_local_time(row.received_at)}</span> "
+        f"{_esc(row.comment)}</li>"
+        for row in comments.itertuples(index=False)
+    )
+    return _h3(t("apps.dash.pulse.comments", lang)) + f"<ul class='wb-comments'>{items}</ul>"
+
+
+def _local_time(moment: pd.Timestamp) -> str:
+    """A stored (UTC) time as this server's wall clock, hours and minutes: the classroom's time."""
+    return f"{moment.tz_convert(datetime.now().astimezone().tzinfo):%H:%M}"
+
+
+def _zipped(write) -> bytes:
+    """Call ``write(folder)`` in a temporary folder and return the files it wrote as one zip."""
+    buffer = io.BytesIO()
+    with TemporaryDirectory() as folder:
+        files = write(Path(folder))
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in files:
+                archive.write(file, file.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+DASHBOARD_CSS = """
+<style>
+.wb-dashboard .wb-panel { border: 1px solid #cfd8e3; border-radius: 8px; padding: 10px 14px; margin: 6px 0; }
+.wb-dashboard .wb-join { align-items: center; gap: 24px; flex-wrap: wrap; margin: 8px 0; }
+.wb-dashboard .wb-join-link { font-size: 90%; color: #555; word-break: break-all; }
+.wb-dashboard .wb-qr img, .wb-dashboard img.wb-qr { width: 200px; height: auto; image-rendering: pixelated; }
+.wb-dashboard .wb-closed { background: #fff3cd; border-radius: 6px; padding: 8px 14px; margin: 6px 0; }
+.wb-dashboard .wb-charts img { max-width: 560px; }
+.wb-dashboard .wb-comments { list-style: none; padding-left: 0; }
+.wb-dashboard .wb-comments li { border-left: 4px solid #cfd8e3; padding: 4px 10px; margin: 6px 0; }
+.wb-dashboard .wb-comment-meta { color: #777; }
+.wb-dashboard table.wb-table th, .wb-dashboard table.wb-table td { text-align: left; }
+/* Projector: the whole screen, text a back row can read, the join code and QR code huge. */
+.wb-app.wb-projector { max-width: none; width: 100%; padding: 0 24px; box-sizing: border-box;
+  --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 44px; --jp-ui-font-size1: 22px; font-size: 22px; }
+.wb-projector .wb-big { font-size: 22px; }
+.wb-projector .widget-html-content, .wb-projector .widget-label, .wb-projector .widget-button,
+.wb-projector .jupyter-button, .wb-projector select, .wb-projector input, .wb-projector table,
+.wb-projector .widget-checkbox, .wb-projector .widget-dropdown > select { font-size: 22px !important; }
+.wb-projector .widget-dropdown > select, .wb-projector .widget-text input { height: 44px; }
+.wb-projector h2 { font-size: 34px; } .wb-projector h3 { font-size: 28px; }
+.wb-projector .wb-code { font-size: 120px; line-height: 1.1; }
+.wb-projector .wb-qr img, .wb-projector img.wb-qr { width: 420px; }
+.wb-projector .wb-charts { flex-direction: column; }  /* each chart at its drawn size: text ≥ 16 px */
+.wb-projector .wb-charts img { max-width: 100%; }
+.wb-projector .wb-join-link { font-size: 100%; }
+</style>
+"""
 
 
 # ================================================================================ entry points

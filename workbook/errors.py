@@ -64,8 +64,8 @@ def _row_list(problem: Problem, lang: str | None) -> str:
 class WorkbookInputError(ValueError):
     """Input the workbook cannot use; ``str(error)`` is the message in the active language.
 
-    ``source`` names what was read (a file name, "weights", a sheet), ``problems``
-    lists every :class:`Problem` found.
+    ``source`` names what was read (a file name, "weights", a sheet), or is empty for a choice
+    made in an app; ``problems`` lists every :class:`Problem` found.
     """
 
     def __init__(self, source: str, problems: Iterable[Problem]):
@@ -76,10 +76,21 @@ class WorkbookInputError(ValueError):
         super().__init__(self.source)
 
     def message(self, lang: str | None = None) -> str:
-        """All problems, numbered, under a heading that names the source."""
+        """All problems, numbered, under a heading that names the source.
+
+        Without a source (a choice made in an app, not a file) there is no heading, and a single
+        problem is just its sentence: the person knows what they just did.
+
+        >>> print(WorkbookInputError("", [Problem("apps.dash.title_missing")]).message("en"))
+        Give the new session a title first.
+        """
         n = len(self.problems)
-        head = i18n.t("errors.heading_one" if n == 1 else "errors.heading", lang, source=self.source, n=n)
+        if not self.source and n == 1:
+            return self.problems[0].message(lang)
         lines = [f"{i}. {p.message(lang)}" for i, p in enumerate(self.problems, 1)]
+        if not self.source:
+            return "\n".join(lines)
+        head = i18n.t("errors.heading_one" if n == 1 else "errors.heading", lang, source=self.source, n=n)
         return "\n".join([head, *lines])
 
     @property

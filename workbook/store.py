@@ -531,7 +531,7 @@ def _ref(value: object, kind: type, source: str) -> int:
 
 
 def _source(value: object) -> str:
-    return str(value)[:40] if value is not None else "store"
+    return str(value)[:40] if value is not None else ""
 
 
 # --- Join codes, keys and trainer codes --------------------------------------------------------------
@@ -570,14 +570,16 @@ def hash_trainer_code(
 ) -> str:
     """A salted PBKDF2-HMAC-SHA256 hash of a trainer's code, to store with a session.
 
-    Format: ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``.
+    Format: ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``. Like a join code, the trainer
+    code is read without regard to case, spaces, dashes or full-width forms
+    (:func:`normalize_join_code`): both are typed from a projector or a sheet of paper.
 
-    >>> stored = hash_trainer_code("潮汐-2026", iterations=1000)
-    >>> verify_trainer_code("潮汐-2026", stored), verify_trainer_code("tide", stored)
+    >>> stored = hash_trainer_code("Tide-2026", iterations=1000)
+    >>> verify_trainer_code("TIDE 2026", stored), verify_trainer_code("tide", stored)
     (True, False)
     """
     salt = secrets.token_bytes(16) if salt is None else salt
-    digest = hashlib.pbkdf2_hmac("sha256", code.encode("utf-8"), salt, iterations)
+    digest = hashlib.pbkdf2_hmac("sha256", normalize_join_code(code).encode("utf-8"), salt, iterations)
     return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
 
 
@@ -590,7 +592,8 @@ def verify_trainer_code(code: str, stored: str | None) -> bool:
         return False
     if scheme != "pbkdf2_sha256":
         return False
-    digest = hashlib.pbkdf2_hmac("sha256", code.encode("utf-8"), salt_bytes, int(iterations))
+    given = normalize_join_code(code).encode("utf-8")
+    digest = hashlib.pbkdf2_hmac("sha256", given, salt_bytes, int(iterations))
     return hmac.compare_digest(digest.hex(), expected)
 
 
@@ -810,7 +813,7 @@ class Store:
         :func:`hash_trainer_code`; ``previous_session_id`` links an earlier session of the
         same teams so a report can compare the two assessments.
         """
-        title = _text(title, "title", "store")
+        title = _text(title, "title", "")
         source = title
         held_on = date.today() if held_on is None else held_on
         if isinstance(held_on, datetime):
@@ -853,9 +856,9 @@ class Store:
 
     def session_by_id(self, session_id: int) -> WorkshopSession:
         """The session with this id."""
-        ident = _ref(session_id, WorkshopSession, "store")
+        ident = _ref(session_id, WorkshopSession, "")
         with self._reading() as db:
-            return self._need(db, SessionRow, ident, "store.unknown_session", "store").record()
+            return self._need(db, SessionRow, ident, "store.unknown_session", "").record()
 
     def sessions(self, *, archived: bool = False) -> list[WorkshopSession]:
         """The sessions, newest first; archived ones only with ``archived=True``."""
@@ -868,7 +871,7 @@ class Store:
 
     def rename_session(self, session: WorkshopSession | int, title: str) -> WorkshopSession:
         """Give a session a new title (join code, teams and answers stay)."""
-        return self._update_session(session, title=_text(title, "title", "store"))
+        return self._update_session(session, title=_text(title, "title", ""))
 
     def close_session(self, session: WorkshopSession | int, closed: bool = True) -> WorkshopSession:
         """Stop (or, with ``closed=False``, resume) accepting submissions and new teams or members.
@@ -884,9 +887,9 @@ class Store:
         return self._update_session(session, archived_at=datetime.now(UTC) if archived else None)
 
     def _update_session(self, session: WorkshopSession | int, **values: object) -> WorkshopSession:
-        ident = _ref(session, WorkshopSession, "store")
+        ident = _ref(session, WorkshopSession, "")
         with self._writing() as db:
-            row = self._need(db, SessionRow, ident, "store.unknown_session", "store")
+            row = self._need(db, SessionRow, ident, "store.unknown_session", "")
             for name, value in values.items():
                 setattr(row, name, value)
         return row.record()
@@ -896,7 +899,7 @@ class Store:
         """The session's row, if it still accepts answers; else the trainee is told it is closed."""
         row = Store._need(db, SessionRow, session_id, "store.unknown_session", source)
         if row.closed_at is not None:
-            raise fail(source, "store.session_closed", title=row.title)
+            raise fail("", "store.session_closed", title=row.title)  # no heading: the title says which
         return row
 
     # -- teams and respondents
@@ -920,7 +923,7 @@ class Store:
 
     def teams(self, session: WorkshopSession | int) -> list[Team]:
         """The teams of a session, in the order they were added."""
-        session_id = _ref(session, WorkshopSession, "store")
+        session_id = _ref(session, WorkshopSession, "")
         with self._reading() as db:
             rows = db.scalars(select(TeamRow).where(TeamRow.session_id == session_id).order_by(TeamRow.id))
             return [row.record() for row in rows]
@@ -962,7 +965,7 @@ class Store:
 
     def respondents(self, team: Team | int) -> list[Respondent]:
         """The members of a team, in the order they joined."""
-        team_id = _ref(team, Team, "store")
+        team_id = _ref(team, Team, "")
         with self._reading() as db:
             query = select(RespondentRow).where(RespondentRow.team_id == team_id).order_by(RespondentRow.id)
             return [row.record() for row in db.scalars(query)]
@@ -1054,7 +1057,7 @@ class Store:
         ``idempotency_key``. With ``expand=True`` the ``answers`` column is replaced by one
         column per item, ``answer.<item>`` (see :func:`expand_answers`).
         """
-        session_id = _ref(session, WorkshopSession, "store")
+        session_id = _ref(session, WorkshopSession, "")
         person = aliased(RespondentRow)
         query = (
             select(SubmissionRow, TeamRow.name, person.display_name, person.anonymous_id)
@@ -1064,7 +1067,7 @@ class Store:
             .order_by(SubmissionRow.id)
         )
         if team is not None:
-            query = query.where(SubmissionRow.team_id == _ref(team, Team, "store"))
+            query = query.where(SubmissionRow.team_id == _ref(team, Team, ""))
         if instrument_id is not None:
             query = query.where(SubmissionRow.instrument_id == instrument_id)
         with self._reading() as db:
@@ -1168,7 +1171,7 @@ class Store:
             .order_by(AttemptRow.id)
         )
         if session is not None:
-            query = query.where(AttemptRow.session_id == _ref(session, WorkshopSession, "store"))
+            query = query.where(AttemptRow.session_id == _ref(session, WorkshopSession, ""))
         if task_id is not None:
             query = query.where(AttemptRow.task_id == task_id)
         with self._reading() as db:
@@ -1191,7 +1194,7 @@ class Store:
         Keys: ``sessions`` (this session), ``teams``, ``respondents``, ``submissions``,
         ``attempts``. ``expand=False`` keeps each submission's ``answers`` as a dict (for scoring).
         """
-        this = self.session_by_id(_ref(session, WorkshopSession, "store"))
+        this = self.session_by_id(_ref(session, WorkshopSession, ""))
         teams = self.teams(this)
         with self._reading() as db:
             query = select(RespondentRow).where(RespondentRow.session_id == this.id)

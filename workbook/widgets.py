@@ -1519,3 +1519,49 @@ class RiskThresholdTuner(_View):
             for c in ("signal", "category", "thresholds", "amber", "red")
         ]
         return _html_table(header, rows)
+
+
+class ProjectorSwitch(anywidget.AnyWidget):
+    """A button that switches the trainer dashboard into projector mode and the browser into full screen.
+
+    :attr:`on` is synced both ways: the browser sets it when the button is pressed (and asks for
+    full screen in that same click, the only moment a page may), the app observes it to enlarge
+    type, charts and the join code. Without a browser, set ``on`` to play the button's part.
+
+    >>> switch = ProjectorSwitch(label_on="投影模式", label_off="退出投影")
+    >>> switch.on
+    False
+    """
+
+    _esm = Path(__file__).with_name("static") / "projector.js"
+    on = traitlets.Bool(False).tag(sync=True)
+    label_on = traitlets.Unicode("").tag(sync=True)
+    label_off = traitlets.Unicode("").tag(sync=True)
+
+
+class DownloadLink(anywidget.AnyWidget):
+    """A link that saves :attr:`content` (bytes) as :attr:`filename`; hidden while there is nothing.
+
+    The bytes travel to the browser as a binary buffer and become a Blob there, so a zip of
+    reports of several MB downloads as reliably as a small table.
+
+    >>> link = DownloadLink()
+    >>> link.show(b"a,b\\n1,2\\n", "scores.csv", "下载", "text/csv")
+    >>> link.filename, len(link.content)
+    ('scores.csv', 8)
+    """
+
+    _esm = Path(__file__).with_name("static") / "download.js"
+    content = traitlets.Bytes(b"").tag(sync=True)
+    filename = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    mime = traitlets.Unicode("application/octet-stream").tag(sync=True)
+
+    def show(self, content: bytes, filename: str, label: str, mime: str) -> None:
+        """Offer ``content`` for download as ``filename`` under the link text ``label``."""
+        with self.hold_sync():
+            self.filename, self.label, self.mime, self.content = filename, label, mime, content
+
+    def clear(self) -> None:
+        """Hide the link (a new session, a new language: the old file is not offered any more)."""
+        self.content = b""

@@ -885,6 +885,21 @@ def tidy_responses(submissions: pd.DataFrame, rater: str = "respondent_id") -> p
     )[[*COLUMNS, "part"]]
 
 
+def latest_per_rater(submissions: pd.DataFrame) -> pd.DataFrame:
+    """The last submission of each rater, with a ``rater`` column: a member by ``respondent_id``, an
+    anonymous submission on its own (by ``submission_id``). Rows oldest first, as
+    :meth:`workbook.store.Store.submissions` returns them; the result keeps that order.
+
+    >>> people = pd.array([7, 7, None], dtype="Int64")
+    >>> frame = pd.DataFrame({"submission_id": [1, 2, 3], "respondent_id": people})
+    >>> latest_per_rater(frame)["submission_id"].tolist()
+    [2, 3]
+    """
+    anonymous = "s" + submissions["submission_id"].astype(str)
+    rater = submissions["respondent_id"].astype("string").fillna(anonymous)
+    return submissions.assign(rater=rater).drop_duplicates("rater", keep="last")
+
+
 def score_submissions(
     submissions: pd.DataFrame, instrument: Instrument | str, *, lang: str | None = None
 ) -> InstrumentResult:
@@ -903,9 +918,7 @@ def score_submissions(
     >>> result.n_respondents, result.index
     (2, 100.0)
     """
-    anonymous = "s" + submissions["submission_id"].astype(str)
-    rater = submissions["respondent_id"].astype("string").fillna(anonymous)
-    latest = submissions.assign(rater=rater).drop_duplicates("rater", keep="last")
+    latest = latest_per_rater(submissions)
     segments = latest["answers"].map(lambda answers: answers.get(SEGMENT_KEY)).dropna().unique()
     answers = latest["answers"].map(lambda given: {k: v for k, v in given.items() if k != SEGMENT_KEY})
     responses = tidy_responses(latest.assign(answers=answers), rater="rater")
