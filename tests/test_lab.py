@@ -21,8 +21,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import TRAINER_CODE, free_port
 from nbclient import NotebookClient
+
+from conftest import TRAINER_CODE, free_port
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHART_CALL = re.compile(r"\bplt\.show\(\)")
@@ -57,9 +58,11 @@ class LabServer:
 
     def api(self, path: str, method: str = "GET") -> dict:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.lab_port}{path}", method=method, data=b"{}" if method == "POST" else None,
+            f"http://127.0.0.1:{self.lab_port}{path}",
+            method=method,
+            data=b"{}" if method == "POST" else None,
             headers={"Authorization": f"token {self.token}"},
-        )  # fmt: skip
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             body = response.read()
         return json.loads(body) if body else {}
@@ -148,6 +151,8 @@ def test_every_chart_of_the_course_appears_in_jupyterlab(notebook, lab_kernel_en
         if output.get("output_type") in ("display_data", "execute_result")
         and any(kind in output.get("data", {}) for kind in IMAGE_TYPES)
     ]
-    errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
+    errors = [
+        o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"
+    ]
     assert not errors
     assert len(images) == calls, f"{notebook.name}: {calls} chart calls, {len(images)} charts shown"
