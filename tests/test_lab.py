@@ -23,7 +23,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import TRAINER_CODE, free_port
+from tests.conftest import TRAINER_CODE, free_port
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHART_CALL = re.compile(r"\bplt\.show\(\)")

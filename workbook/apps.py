@@ -610,11 +610,13 @@ class TrainerDashboardApp(_App):
         self._build_lock()
         self._build_sessions()
         self._build_live(refresh_seconds)
+        # Join code and progress side by side where the screen is wide enough (a projector), else stacked.
+        overview = w.HBox([self.join_box, w.VBox([self.tiles, self.responses])], layout=_WRAP)
+        overview.add_class("wb-overview")
         self.live_box = w.VBox(
-            [self.session_bar, self.create_box, self.manage_box, self.join_box, self.closed_note,
-             self.live],
+            [self.session_bar, self.create_box, self.manage_box, self.closed_note, overview, self.live],
             layout=w.Layout(display="none"),
-        )  # fmt: skip
+        )
         self.live_box.add_class("wb-big")
         self.widget = self._page(w.HTML(DASHBOARD_CSS), self.lock_box, self.live_box)
         self.widget.add_class("wb-dashboard")
@@ -681,6 +683,7 @@ class TrainerDashboardApp(_App):
         self.distribution = w.Image(format="png", layout=w.Layout(display="none"))
         self.pulse = w.HTML()
         self.pulse_chart = w.Image(format="png", layout=w.Layout(display="none"))
+        self.pulse_chart.add_class("wb-pulse-chart")
         self.comments = w.HTML()
         self.trend = w.HTML()
         self.exercises = w.HTML()
@@ -700,8 +703,6 @@ class TrainerDashboardApp(_App):
         charts.add_class("wb-charts")
         self.live = w.VBox(
             [
-                self.tiles,
-                self.responses,
                 w.HBox([self.instrument_picker, self.refresh_button, self.export_button, self.reports_button,
                         self.download, self.updated], layout=_WRAP),
                 self.table, charts, self.pulse, self.pulse_chart, self.comments, self.trend, self.exercises,
@@ -1210,11 +1211,12 @@ def _zipped(write) -> bytes:
 DASHBOARD_CSS = """
 <style>
 .wb-dashboard .wb-panel { border: 1px solid #cfd8e3; border-radius: 8px; padding: 10px 14px; margin: 6px 0; }
+.wb-dashboard .wb-overview { gap: 8px 48px; align-items: flex-start; }
 .wb-dashboard .wb-join { align-items: center; gap: 24px; flex-wrap: wrap; margin: 8px 0; }
 .wb-dashboard .wb-join-link { font-size: 90%; color: #555; word-break: break-all; }
 .wb-dashboard .wb-qr img, .wb-dashboard img.wb-qr { width: 200px; height: auto; image-rendering: pixelated; }
 .wb-dashboard .wb-closed { background: #fff3cd; border-radius: 6px; padding: 8px 14px; margin: 6px 0; }
-.wb-dashboard .wb-charts img { max-width: 560px; }
+.wb-dashboard .wb-charts img, .wb-dashboard img.wb-pulse-chart { max-width: 560px; }
 .wb-dashboard .wb-comments { list-style: none; padding-left: 0; }
 .wb-dashboard .wb-comments li { border-left: 4px solid #cfd8e3; padding: 4px 10px; margin: 6px 0; }
 .wb-dashboard .wb-comment-meta { color: #777; }
@@ -1231,7 +1233,7 @@ DASHBOARD_CSS = """
 .wb-projector .wb-code { font-size: 120px; line-height: 1.1; }
 .wb-projector .wb-qr img, .wb-projector img.wb-qr { width: 420px; }
 .wb-projector .wb-charts { flex-direction: column; }  /* each chart at its drawn size: text ≥ 16 px */
-.wb-projector .wb-charts img { max-width: 100%; }
+.wb-projector .wb-charts img, .wb-projector img.wb-pulse-chart { max-width: 100%; }
 .wb-projector .wb-join-link { font-size: 100%; }
 </style>
 """

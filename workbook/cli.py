@@ -256,14 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[where], help="team and session reports, HTML + Excel 课后报告（网页 + Excel）"
     )
-    report.add_argument("code", help="the session's join code 课堂代码")
+    report.add_argument("code", help="the session's join code 加入码")
     report.add_argument("-o", "--output", default="reports", help="folder for the reports 输出文件夹")
     report.add_argument("--team", action="append", help="only this team (repeatable) 只为该团队出报告")
-    report.add_argument("--previous", help="join code of the earlier session to compare with 上期课堂代码")
+    report.add_argument("--previous", help="join code of the earlier session to compare with 上期加入码")
     report.set_defaults(run=_report)
 
     export = commands.add_parser("export", parents=[where], help="a session's data to Excel/CSV 导出课堂数据")
-    export.add_argument("code", help="the session's join code 课堂代码")
+    export.add_argument("code", help="the session's join code 加入码")
     export.add_argument("-o", "--output", required=True, help=".xlsx (one sheet per table) or .csv 输出文件")
     export.add_argument(
         "--tz", default="Asia/Shanghai", help="time zone of the times 时区 (default Asia/Shanghai)"

@@ -847,11 +847,11 @@ class Store:
         """The session a trainee joins with ``code`` (case, spaces, dashes, full-width forms ignored)."""
         wanted = normalize_join_code(code)
         if len(wanted) != CODE_LENGTH or not set(wanted) <= set(CODE_ALPHABET):
-            raise fail(_source(code), "store.bad_session_code", code=str(code)[:40], length=CODE_LENGTH)
+            raise fail("", "store.bad_session_code", code=str(code)[:40], length=CODE_LENGTH)
         with self._reading() as db:
             row = db.scalars(select(SessionRow).where(SessionRow.code == wanted)).first()
         if row is None:
-            raise fail(wanted, "store.unknown_session_code", code=wanted)
+            raise fail("", "store.unknown_session_code", code=wanted)
         return row.record()
 
     def session_by_id(self, session_id: int) -> WorkshopSession:
