@@ -64,7 +64,7 @@ def test_serve_banner_says_where_the_data_really_is_and_the_commands_that_read_i
     env = server_environment(options, "K7M2QX")
     text = banner(options, "K7M2QX", env, lab_token="abc123")
     assert str(tmp_path / "class data" / "workbook.sqlite") in text
-    assert f'report 加入码 --data-dir "{tmp_path / "class data"}" -o reports/' in text
+    assert f'report 加入码 --data-dir "{tmp_path / "class data"}"' in text
     assert "http://127.0.0.1:8888/lab/tree/notebooks?token=abc123" in text
     assert "make serve HOST=0.0.0.0" in text  # as the README says
 

@@ -165,9 +165,8 @@ def _report(args: argparse.Namespace) -> int:
     with _store(args) as store:
         session = store.session_by_code(args.code)
         previous = store.session_by_code(args.previous) if args.previous else None
-        written = report.write_reports(
-            store, session, Path(args.output), teams=args.team or None, previous=previous
-        )
+        folder = Path(args.output or Path("reports") / session.code)  # a team's file keeps its name
+        written = report.write_reports(store, session, folder, teams=args.team or None, previous=previous)
     for path in written:
         print(i18n.t("cli.written", path=path))
     return EXIT_OK
@@ -257,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report", parents=[where], help="team and session reports, HTML + Excel 课后报告（网页 + Excel）"
     )
     report.add_argument("code", help="the session's join code 加入码")
-    report.add_argument("-o", "--output", default="reports", help="folder for the reports 输出文件夹")
+    report.add_argument("-o", "--output", help="folder for the reports 输出文件夹 (default: reports/JOINCODE/)")
     report.add_argument("--team", action="append", help="only this team (repeatable) 只为该团队出报告")
     report.add_argument("--previous", help="join code of the earlier session to compare with 上期加入码")
     report.set_defaults(run=_report)

@@ -203,6 +203,9 @@ def lab_command(host: str, port: int, *, open_browser: bool = False) -> list[str
     command = [
         *(sys.executable, "-m", "jupyter", "lab", f"--ip={host}", f"--port={port}"),
         *(f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/notebooks"),
+        # A classroom machine is often offline: no news feed or update check asking the trainer first.
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if not open_browser:
         command.append("--no-browser")
