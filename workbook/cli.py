@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report", parents=[where], help="team and session reports, HTML + Excel 课后报告（网页 + Excel）"
     )
     report.add_argument("code", help="the session's join code 加入码")
-    report.add_argument("-o", "--output", help="folder for the reports 输出文件夹 (default: reports/JOINCODE/)")
+    report.add_argument("-o", "--output", help="report folder 输出文件夹 (default: reports/JOINCODE/)")
     report.add_argument("--team", action="append", help="only this team (repeatable) 只为该团队出报告")
     report.add_argument("--previous", help="join code of the earlier session to compare with 上期加入码")
     report.set_defaults(run=_report)
