@@ -230,3 +230,17 @@ def test_team_file_name_falls_back_to_ascii_where_the_system_needs_it(monkeypatc
     monkeypatch.setattr(report.sys, "getfilesystemencoding", lambda: "ascii")
     assert re.fullmatch(r"team-[0-9a-f]{6}", report.team_file_stem("华东一组"))
     assert report.team_file_stem("East 1") == "team-East 1"
+
+
+def test_exercise_results_follow_the_session_order_of_teams(store):
+    session = store.create_session("练习")
+    second, tenth = store.add_team(session, "第2组"), store.add_team(session, "第10组")
+    for team, task, correct in [(tenth, "m1.t1", True), (second, "m1.t1", False), (second, "m1.t1", True),
+                                (second, "m3.t2", False)]:  # fmt: skip
+        store.record_attempt(task, correct, session=session, team=team, key=new_key())
+    exercises = report.session_report(store, session).exercises
+    # 第2组: two tasks tried, one solved, three attempts; 第10组: one, one, one (not sorted as text)
+    assert exercises.astype({c: int for c in ("tried", "solved", "attempts")}).to_dict("records") == [
+        {"team": "第2组", "tried": 2, "solved": 1, "attempts": 3},
+        {"team": "第10组", "tried": 1, "solved": 1, "attempts": 1},
+    ]

@@ -86,12 +86,16 @@ def fill(store, title, teams, seed, previous=None):
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    """The reports of the second of two linked sessions with two teams (two indices per questionnaire)."""
+    """The reports of the second of two linked sessions with two teams (two indices per questionnaire),
+    and ``large.html``: the session report of a company-wide day, 18 teams (tables over several pages)."""
     folder = tmp_path_factory.mktemp("printed")
     with Store(f"sqlite:///{folder / 'workbook.sqlite'}") as store:
         q1 = fill(store, "第一季度", [("华东一组", 5, 5), ("华南组", 4, 4)], seed=1)
         q2 = fill(store, "第二季度", [("华东一组", 6, 4), ("华南组", 4, 3)], seed=2, previous=q1)
         paths = report.write_reports(store, q2, folder / "reports", lang="zh")
+        large = fill(store, "全公司", [(f"第{n + 1}组", 2, 1) for n in range(18)], seed=3)
+        paths.append(folder / "reports" / "large.html")
+        paths[-1].write_text(report.to_html(report.session_report(store, large), "zh"), encoding="utf-8")
     return {p.name: p for p in paths if p.suffix == ".html"}
 
 
@@ -174,6 +178,7 @@ def printed(written, browser, poppler, artifacts):
     return {
         "session": print_pdf(browser, _one(written, "session-"), artifacts, "session-report"),
         "team": print_pdf(browser, _one(written, "team-华东一组"), artifacts, "team-report"),
+        "large": print_pdf(browser, written["large.html"], artifacts, "session-report-18-teams"),
     }
 
 
@@ -195,7 +200,7 @@ def _cells(line: str) -> list[str]:
 # ================================================================================ tests
 
 
-@pytest.mark.parametrize("kind", ["team", "session"])
+@pytest.mark.parametrize("kind", ["team", "session", "large"])
 def test_no_page_holds_only_headings_or_is_left_mostly_blank(printed, kind):
     doc = printed[kind]
     headings = doc.headings()
@@ -207,7 +212,7 @@ def test_no_page_holds_only_headings_or_is_left_mostly_blank(printed, kind):
         assert filled >= MIN_FILL, f"{doc.name} page {number} is inked only {filled:.0%} down, more follows"
 
 
-@pytest.mark.parametrize("kind", ["team", "session"])
+@pytest.mark.parametrize("kind", ["team", "session", "large"])
 def test_no_page_ends_on_a_heading_or_a_table_header(printed, kind):
     doc = printed[kind]
     headings, header_cells = doc.headings(), doc.html.get("th", [])
@@ -221,7 +226,7 @@ def test_no_page_ends_on_a_heading_or_a_table_header(printed, kind):
         )
 
 
-@pytest.mark.parametrize("kind", ["team", "session"])
+@pytest.mark.parametrize("kind", ["team", "session", "large"])
 def test_short_cells_and_column_titles_never_wrap_mid_word(printed, kind):
     doc = printed[kind]
     text = "\n".join(line for page in doc.pages for line in page)

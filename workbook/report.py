@@ -206,6 +206,8 @@ def session_report(
             .fillna(0)
             .reset_index()
         )
+        order = pd.Series(range(len(status)), index=status["team"].to_numpy())  # as in the other tables
+        exercises = exercises.sort_values("team", key=lambda team: team.map(order), ignore_index=True)
     return SessionReport(session, participation, indices, exercises, reports)
 
 
