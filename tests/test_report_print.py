@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
+from matplotlib.image import imread
 
 from workbook import report
 from workbook.instruments import load_instrument
@@ -165,8 +165,8 @@ def print_pdf(browser, html: Path, artifacts: Path, label: str) -> Printed:
     _run("pdftoppm", "-png", "-r", "60", str(pdf), str(artifacts / f"print-{label}"))
     fill = []
     for png in sorted(artifacts.glob(f"print-{label}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
-        grey = np.asarray(Image.open(png).convert("L"))
-        inked = np.flatnonzero((grey < 200).any(axis=1))
+        grey = imread(png)[..., :3].mean(axis=2)  # 0 black … 1 white
+        inked = np.flatnonzero((grey < 0.8).any(axis=1))
         fill.append((inked[-1] + 1) / grey.shape[0] if inked.size else 0.0)
     parser = _Page()
     parser.feed(html.read_text(encoding="utf-8"))
