@@ -7,10 +7,15 @@ plan with editable owner and due-date fields, and — when the session follows a
 (``previous_session_id``) and the team (same name) was assessed there — the change since then:
 level migration and dimension deltas.
 
-Session report: participation per team, the index per team and questionnaire, the distribution
-of the indices, and exercise results per team and task.
+Session report: participation per team (joined, submitted, not yet submitted, per questionnaire:
+:func:`workbook.store.response_status`, the trainer dashboard's counts; the team report shows its
+team's line under the title), the index per team and questionnaire, the distribution of the
+indices (a box from five indices up, else the points), and exercise results per team and task.
 
-The HTML is one file (charts as embedded PNG, CSS inline, A4 print rules, Chinese font list);
+The HTML is one file (charts as embedded PNG, CSS inline, Chinese font list) that prints to A4
+from the browser: no page with only a heading, headings kept with what follows, short tables kept
+whole, long ones repeating their header, Chinese words never broken, due dates printed as text;
+``tests/test_report_print.py`` checks the printed pages.
 the Excel workbook has one sheet per view, formatted headers and every text cell neutralised
 against formula injection. Data are gathered first (:func:`team_report`, :func:`session_report`,
 pure and testable), then written (:func:`to_html`, :func:`to_excel`, :func:`write_reports`).
