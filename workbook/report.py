@@ -15,10 +15,11 @@ indices (a box from five indices up, else the points), and exercise results per 
 The HTML is one file (charts as embedded PNG, CSS inline, Chinese font list) that prints to A4
 from the browser: no page with only a heading, headings kept with what follows, short tables kept
 whole, long ones repeating their header, Chinese words never broken, due dates printed as text;
-``tests/test_report_print.py`` checks the printed pages.
-the Excel workbook has one sheet per view, formatted headers and every text cell neutralised
-against formula injection. Data are gathered first (:func:`team_report`, :func:`session_report`,
-pure and testable), then written (:func:`to_html`, :func:`to_excel`, :func:`write_reports`).
+``tests/test_report_print.py`` checks the printed pages. The Excel workbook has one sheet per
+view, formatted headers and every text cell neutralised against formula injection. Data are
+gathered first (:func:`team_report`, :func:`session_report`, pure and testable), then written
+(:func:`to_html`, :func:`to_excel`, :func:`write_reports`; team files are named after the team,
+:func:`team_file_stem`).
 
 >>> from workbook.store import Store
 >>> with Store("sqlite://") as store:
