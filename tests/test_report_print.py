@@ -160,11 +160,16 @@ def print_pdf(browser, html: Path, artifacts: Path, label: str) -> Printed:
     images = [0] * len(pages)
     for row in _run("pdfimages", "-list", str(pdf)).splitlines()[2:]:
         images[int(row.split()[0]) - 1] += 1
-    for old in artifacts.glob(f"print-{label}-*.png"):
+
+    def page_images() -> list[Path]:  # print-<label>-<n>.png, in page order
+        found = [p for p in artifacts.glob("print-*.png") if re.fullmatch(rf"print-{label}-\d+", p.stem)]
+        return sorted(found, key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+    for old in page_images():
         old.unlink()
     _run("pdftoppm", "-png", "-r", "60", str(pdf), str(artifacts / f"print-{label}"))
     fill = []
-    for png in sorted(artifacts.glob(f"print-{label}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+    for png in page_images():
         grey = imread(png)[..., :3].mean(axis=2)  # 0 black … 1 white
         inked = np.flatnonzero((grey < 0.8).any(axis=1))
         fill.append((inked[-1] + 1) / grey.shape[0] if inked.size else 0.0)
@@ -178,7 +183,7 @@ def printed(written, browser, poppler, artifacts):
     return {
         "session": print_pdf(browser, _one(written, "session-"), artifacts, "session-report"),
         "team": print_pdf(browser, _one(written, "team-华东一组"), artifacts, "team-report"),
-        "large": print_pdf(browser, written["large.html"], artifacts, "session-report-18-teams"),
+        "large": print_pdf(browser, written["large.html"], artifacts, "session-large-report"),
     }
 
 
