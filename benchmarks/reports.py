@@ -6,7 +6,8 @@ A temporary SQLite store gets an earlier session and a re-assessment linked to i
 every member of every team answers the pulse survey and rates the team's key account with the
 客情关系评价表 (random answers on each scale, fixed seed), and records a few exercise attempts.
 Then the session report and one report per team are written as HTML and Excel
-(:func:`workbook.report.write_reports`). Target: under 30 s for 60 people.
+(:func:`workbook.report.write_reports`). Target: under 30 s for 60 people. The CPU seconds of
+the process are printed beside the elapsed ones: on a shared machine they are what to compare.
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ def fill_session(store: Store, title: str, teams: int, members: int, seed: int, 
     return session
 
 
-def build(store: Store, session: WorkshopSession, folder: Path) -> tuple[float, int]:
-    start = time.perf_counter()
+def build(store: Store, session: WorkshopSession, folder: Path) -> tuple[float, float, int]:
+    """Write every report of ``session``: elapsed seconds, CPU seconds of this process, files written."""
+    start, cpu = time.perf_counter(), time.process_time()
     written = report.write_reports(store, session, folder)
-    return time.perf_counter() - start, len(written)
+    return time.perf_counter() - start, time.process_time() - cpu, len(written)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         earlier = fill_session(store, "第一季度", args.teams, args.members, seed=1)
         later = fill_session(store, "第二季度", args.teams, args.members, seed=2, previous=earlier)
         filled = time.perf_counter() - start
-        seconds, files = build(store, later, Path(folder) / "reports")
+        seconds, cpu, files = build(store, later, Path(folder) / "reports")
     people = args.teams * args.members
     print(f"\nreports of a {people}-person session ({args.teams} team(s), {len(INSTRUMENTS)} questionnaires "
           f"each, linked to an earlier session)")  # fmt: skip
     print(f"{'filling the two sessions (not part of the target)':<52}{filled:7.1f} s")
-    print(f"{f'all reports, HTML + Excel ({files} files)':<52}{seconds:7.1f} s")
+    print(f"{f'all reports, HTML + Excel ({files} files)':<52}{seconds:7.1f} s  ({cpu:.1f} s CPU)")
     met = "met    " if seconds < TARGET_S else "NOT MET"
     print(f"\n{met} all reports < {TARGET_S:.0f} s")
     return 0

@@ -643,6 +643,9 @@ def test_distribution_by_group_as_outlines_and_as_boxes():
     assert [x.get_text() for x in ax.get_legend().get_texts()] == ["活跃客户", "忠诚客户"]  # ladder order
     png(ax)
     ax = plots.distribution(data_, "score", hue="level", kind="box")
+    assert [len(points.get_offsets()) for points in ax.collections] == [2, 3]  # < 5 values: points, no box
+    png(ax)
+    ax = plots.distribution(pd.concat([data_] * 3), "score", hue="level", kind="box")  # 6 and 9 values
     assert ticks(ax.get_xticklabels()) == ["活跃客户", "忠诚客户"]
     assert ax.get_xlabel() == t("plots.axis.level")
     medians = [line.get_ydata()[0] for line in ax.lines if line.get_color() == "#222222"][:2]

@@ -1,6 +1,11 @@
 """Team and session reports: numbers against hand-worked values, HTML and Excel, empty sessions, the CLI."""
 
+import re
+
+import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
+from matplotlib.patches import PathPatch
 from openpyxl import load_workbook
 
 from workbook import cli, report
@@ -85,29 +90,69 @@ def test_team_html_is_self_contained_chinese_and_editable(store, sessions):
 
 
 def test_session_report_participation_indices_and_escaping(store, sessions):
-    _, q2, _, b = sessions
+    _, q2, a, b = sessions
+    store.add_respondent(a, "赵六")  # joined, nothing submitted yet
     session = report.session_report(store, q2)
-    assert session.participation.set_index("team")["members"].to_dict() == {"A队": 2, b.name: 1}
+    participation = session.participation.set_index("team")
+    # A: 张三, 李四 submitted, 赵六 joined only → 2 / 3; B: 王五 → 1 / 1 (the dashboard's counts)
+    assert participation[["joined", "submitted", "waiting"]].to_dict("index") == {
+        "A队": {"joined": 3, "submitted": 2, "waiting": 1},
+        b.name: {"joined": 1, "submitted": 1, "waiting": 0},
+    }
+    assert participation["客户脉搏调查（NPS / CSAT / CES）"].to_dict() == {"A队": 2, b.name: 1}
     indices = session.indices.set_index("team")["index"].round(2).to_dict()
     assert indices == {"A队": 60.5, b.name: 100.0}
     page = report.to_html(session, "zh")
     assert "=cmd|&#39;/c calc&#39;!A1" in page  # escaped in HTML
     assert "<script" not in page
+    assert "全班：3 / 4 人已提交，1 人已加入、尚未提交" in page
+    team_page = report.to_html(report.team_report(store, q2, a), "zh")
+    assert "提交情况：2 / 3 人已提交（1 人已加入、尚未提交）" in team_page
+
+
+def test_revising_counts_a_member_once_and_only_stored_answers_count(store):
+    session = store.create_session("修改")
+    team = store.add_team(session, "一队")
+    pulse(store, team, "张三", 9, 4, 6)
+    pulse(store, team, "张三", 7, 3, 5)  # the same person revises: still one person, two submissions
+    store.add_respondent(team, "李四")
+    participation = report.session_report(store, session).participation
+    assert participation.drop(columns="team").to_dict("records") == [
+        {"joined": 2, "submitted": 1, "waiting": 1, "客户脉搏调查（NPS / CSAT / CES）": 1}
+    ]
+
+
+def test_session_chart_draws_a_box_only_from_five_values_else_the_points():
+    indices = pd.DataFrame(
+        {"questionnaire": ["两队"] * 2 + ["六队"] * 6, "index": [40.0, 60.0, 10, 20, 30, 40, 50, 90]}
+    )
+    ax = report._index_axes(indices, "zh")
+    boxes = [p for p in ax.patches if isinstance(p, PathPatch)]
+    assert len(boxes) == 1  # 六队: one box; 两队: no box from two values
+    (points,) = ax.collections
+    assert sorted(points.get_offsets()[:, 1]) == [40.0, 60.0]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["两队", "六队"]
+    # 六队's box: quartiles of 10, 20, 30, 40, 50, 90 (linear) → 22.5 and 47.5, median 35
+    assert boxes[0].get_path().get_extents().y0 == pytest.approx(22.5)
+    assert boxes[0].get_path().get_extents().y1 == pytest.approx(47.5)
+    plt.close("all")
 
 
 def test_excel_reports_match_the_store_and_defuse_formulas(store, sessions, tmp_path):
-    _, q2, a, b = sessions
+    _, q2, _, b = sessions
     paths = report.write_reports(store, q2, tmp_path)
     names = sorted(p.name for p in paths)
     assert names[0].startswith("session-") and len(paths) == 6
+    assert "team-A队.xlsx" in names and "team-A队.html" in names
     book = load_workbook(next(p for p in paths if p.name.startswith("session-") and p.suffix == ".xlsx"))
     assert book.sheetnames == ["参与情况", "各团队指数", "练习结果"]
+    assert next(book["参与情况"].values)[:4] == ("团队", "已加入", "已提交", "未提交")
     rows = list(book["各团队指数"].values)
     header = rows[0]
     by_team = {row[header.index("团队")]: row[header.index("综合指数")] for row in rows[1:]}
     assert by_team["A队"] == pytest.approx(60.5) and by_team["'" + b.name] == pytest.approx(100.0)
     team_book = load_workbook(
-        next(p for p in paths if p.name.startswith(f"team-{a.id}-") and p.suffix == ".xlsx")
+        next(p for p in paths if p.name == "team-A队.xlsx")
     )
     plan = list(team_book["改进计划"].values)
     assert {"负责人", "完成日期"} <= set(plan[0]) and len(plan) == 4  # header + three dimensions
@@ -142,3 +187,60 @@ def test_cli_report_and_export(store_url, tmp_path, capsys):
     assert load_workbook(tmp_path / "e.xlsx")["teams"]["C2"].value == "一队"
     assert cli.main(["export", "ZZZZZZ", "-o", str(tmp_path / "x.xlsx"), *args]) == cli.EXIT_INPUT
     assert "ZZZZZZ" in capsys.readouterr().err
+
+
+def test_a_team_keeps_its_file_name_across_sessions(store, sessions, tmp_path):
+    q1, q2, _, b = sessions
+    before = {p.name for p in report.write_reports(store, q1, tmp_path / "q1")}
+    after = {p.name for p in report.write_reports(store, q2, tmp_path / "q2")}
+    assert {"team-A队.html", "team-A队.xlsx"} <= before & after  # the id of the team is not in it
+    stem = report.team_file_stem(b.name)  # "=cmd|'/c calc'!A1": | and / are not allowed on Windows
+    assert stem.startswith("team-=cmd_'_c calc'!A1-") and f"{stem}.html" in after
+
+
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        ("华东一组", "team-华东一组"),
+        ("华东 一组", "team-华东 一组"),
+        ("CON", "team-CON"),  # the prefix keeps Windows' device names out of reach
+        ('a<b>c:d"e/f\\g|h?i*j', "team-a_b_c_d_e_f_g_h_i_j-"),
+        ("A组. ", "team-A组-"),  # no trailing dot or space (Windows drops them)
+        ("...", "team-"),  # nothing left: the hash alone
+    ],
+)
+def test_team_file_names_are_safe_on_windows(name, stem):
+    made = report.team_file_stem(name)
+    assert made == stem if not stem.endswith("-") else re.fullmatch(re.escape(stem) + "[0-9a-f]{6}", made)
+    assert not re.search(r'[<>:"/\\|?*\x00-\x1f]', made) and made == made.rstrip(". ")
+    assert report.team_file_stem(name) == made  # the same in every session
+
+
+def test_team_file_names_are_bounded_and_kept_apart():
+    long = "华" * 100  # the longest team name the store takes
+    assert len(report.team_file_stem(long).encode()) <= len("team-") + report.MAX_NAME_BYTES + 7
+    assert len(f"{report.team_file_stem(long)}.xlsx".encode()) <= 255  # ext4's limit per name, in bytes
+    stems = report.team_file_stems(["A/B", "A_B", "Team A", "team a", "华南组"])
+    assert len({s.casefold() for s in stems.values()}) == 5  # apart on Windows and macOS too
+    assert stems["A_B"] == "team-A_B" and stems["华南组"] == "team-华南组"
+    assert stems["A/B"].startswith("team-A_B-") and stems["Team A"].startswith("team-Team A-")
+
+
+def test_team_file_name_falls_back_to_ascii_where_the_system_needs_it(monkeypatch):
+    monkeypatch.setattr(report.sys, "getfilesystemencoding", lambda: "ascii")
+    assert re.fullmatch(r"team-[0-9a-f]{6}", report.team_file_stem("华东一组"))
+    assert report.team_file_stem("East 1") == "team-East 1"
+
+
+def test_exercise_results_follow_the_session_order_of_teams(store):
+    session = store.create_session("练习")
+    second, tenth = store.add_team(session, "第2组"), store.add_team(session, "第10组")
+    for team, task, correct in [(tenth, "m1.t1", True), (second, "m1.t1", False), (second, "m1.t1", True),
+                                (second, "m3.t2", False)]:  # fmt: skip
+        store.record_attempt(task, correct, session=session, team=team, key=new_key())
+    exercises = report.session_report(store, session).exercises
+    # 第2组: two tasks tried, one solved, three attempts; 第10组: one, one, one (not sorted as text)
+    assert exercises.astype({c: int for c in ("tried", "solved", "attempts")}).to_dict("records") == [
+        {"team": "第2组", "tried": 2, "solved": 1, "attempts": 3},
+        {"team": "第10组", "tried": 1, "solved": 1, "attempts": 1},
+    ]

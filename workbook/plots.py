@@ -204,6 +204,7 @@ class ChartDefaults:
     corner_wrap: float = 9.0
     scale_steps: int = 5  # rings of a radar chart
     bins: int = 20
+    min_box: int = 5  # fewer values show as points: a box drawn from 1–4 values invents a spread
     percent_in_bar: float = 7.0  # shares below this (in %) are too thin to be written inside a bar
     max_points_labelled: int = 40  # the IPA map names at most this many points
 
@@ -1563,7 +1564,8 @@ def distribution(
     ``kind="hist"``: counts in ``bins`` equal-width bins shared by all groups, each group an
     outline over a faint fill (bars without ``hue``); whole numbers spanning fewer than ``bins``
     values (a 1–5 rating) get one bar per value, centred on it. ``kind="box"``: one box per group (quartiles,
-    whiskers to 1.5 × IQR, the mean as a white dot), the variable upwards.
+    whiskers to 1.5 × IQR, the mean as a white dot), the variable upwards; a group of fewer than
+    ``DEFAULTS.min_box`` (5) values shows its values as points instead.
 
     Parameters
     ----------
@@ -1594,6 +1596,8 @@ def distribution(
     >>> ax = distribution(scores, "score", hue="team", kind="box")
     >>> [label.get_text() for label in ax.get_xticklabels()]
     ['A', 'B']
+    >>> [len(points.get_offsets()) for points in ax.collections]  # 2 and 3 values: points, no box
+    [2, 3]
     >>> _ = to_png(ax)
     """
     _check_option(kind, ("hist", "box"), "kind", "distribution")
@@ -1644,19 +1648,29 @@ def _histogram(
 
 
 def _boxes(ax: Axes, samples: list, colours: list, shown: list) -> None:
-    filled = [s if len(s) else np.array([np.nan]) for s in samples]  # an empty group keeps its place
-    boxes = ax.boxplot(
-        filled,
-        orientation="vertical",
-        patch_artist=True,
-        showmeans=True,
-        widths=0.6,
-        tick_labels=[_wrap(s, DEFAULTS.tick_wrap) for s in shown],
-        medianprops={"color": "#222222"},
-        meanprops={"marker": "o", "markerfacecolor": "white", "markeredgecolor": "#222222"},
-        flierprops={"marker": ".", "markersize": 4},
-    )
-    for patch, colour in zip(boxes["boxes"], colours, strict=True):
-        patch.set_facecolor(colour)
-        patch.set_alpha(0.75)
+    """A box per group of at least ``DEFAULTS.min_box`` values, the values themselves for smaller ones."""
+    positions = range(1, len(samples) + 1)
+    boxed = [i for i, s in enumerate(samples) if len(s) >= DEFAULTS.min_box]
+    if boxed:
+        boxes = ax.boxplot(
+            [samples[i] for i in boxed],
+            positions=[positions[i] for i in boxed],
+            orientation="vertical",
+            patch_artist=True,
+            showmeans=True,
+            widths=0.6,
+            manage_ticks=False,
+            medianprops={"color": "#222222"},
+            meanprops={"marker": "o", "markerfacecolor": "white", "markeredgecolor": "#222222"},
+            flierprops={"marker": ".", "markersize": 4},
+        )
+        for patch, i in zip(boxes["boxes"], boxed, strict=True):
+            patch.set_facecolor(colours[i])
+            patch.set_alpha(0.75)
+    for i, sample in enumerate(samples):
+        if 0 < len(sample) < DEFAULTS.min_box:  # side by side, so that equal values stay visible
+            offsets = np.linspace(-0.12, 0.12, len(sample)) if len(sample) > 1 else np.zeros(1)
+            ax.scatter(positions[i] + offsets, sample, s=36, color=colours[i], edgecolor="#222222", zorder=3)
+    ax.set_xticks(list(positions), [_wrap(s, DEFAULTS.tick_wrap) for s in shown])
+    ax.set_xlim(0.4, len(samples) + 0.6)
     ax.grid(axis="x", visible=False)

@@ -7,13 +7,19 @@ plan with editable owner and due-date fields, and — when the session follows a
 (``previous_session_id``) and the team (same name) was assessed there — the change since then:
 level migration and dimension deltas.
 
-Session report: participation per team, the index per team and questionnaire, the distribution
-of the indices, and exercise results per team and task.
+Session report: participation per team (joined, submitted, not yet submitted, per questionnaire:
+:func:`workbook.store.response_status`, the trainer dashboard's counts; the team report shows its
+team's line under the title), the index per team and questionnaire, the distribution of the
+indices (a box from five indices up, else the points), and exercise results per team and task.
 
-The HTML is one file (charts as embedded PNG, CSS inline, A4 print rules, Chinese font list);
-the Excel workbook has one sheet per view, formatted headers and every text cell neutralised
-against formula injection. Data are gathered first (:func:`team_report`, :func:`session_report`,
-pure and testable), then written (:func:`to_html`, :func:`to_excel`, :func:`write_reports`).
+The HTML is one file (charts as embedded PNG, CSS inline, Chinese font list) that prints to A4
+from the browser: no page with only a heading, headings kept with what follows, short tables kept
+whole, long ones repeating their header, Chinese words never broken, due dates printed as text;
+``tests/test_report_print.py`` checks the printed pages. The Excel workbook has one sheet per
+view, formatted headers and every text cell neutralised against formula injection. Data are
+gathered first (:func:`team_report`, :func:`session_report`, pure and testable), then written
+(:func:`to_html`, :func:`to_excel`, :func:`write_reports`; team files are named after the team,
+:func:`team_file_stem`).
 
 >>> from workbook.store import Store
 >>> with Store("sqlite://") as store:
@@ -26,7 +32,10 @@ True
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,9 +46,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from workbook import i18n, plots
 from workbook.i18n import t
 from workbook.instruments import InstrumentResult, load_instrument, score_submissions
-from workbook.store import Store, Team, WorkshopSession, neutralise_formulas
+from workbook.store import Store, Team, WorkshopSession, neutralise_formulas, response_status
 
 PLAN_DUE_DAYS = 90  # a suggested due date: the next quarterly re-assessment
+# store.response_status's columns before the one per questionnaire
+STATUS_COLUMNS = ("team", "joined", "submitted", "waiting")
+KEEP_ROWS = 15  # a printed table up to this many rows stays on one page with its heading
+RADAR_INCHES = (6.0, 4.4)  # the team report's radar, printed 125 mm wide: its text about 7.5 pt on paper
+SHORT_CELL = 12  # names, levels up to this many characters never wrap (longer ones wrap between words)
 
 
 @dataclass
@@ -79,12 +93,13 @@ class TeamReport:
     team: Team
     assessments: list[Assessment]
     previous_session: WorkshopSession | None = None
+    status: pd.Series | None = None  # the team's row of store.response_status: joined, submitted, waiting…
 
 
 @dataclass
 class SessionReport:
     session: WorkshopSession
-    participation: pd.DataFrame  # team, members, submissions per questionnaire
+    participation: pd.DataFrame  # store.response_status: team, joined, submitted, waiting, per title
     indices: pd.DataFrame  # one row per team × questionnaire (× account): index, level
     exercises: pd.DataFrame  # team, tasks tried, solved, attempts
     teams: list[TeamReport] = field(default_factory=list)
@@ -130,6 +145,10 @@ def team_report(
     for scored in (session, previous) if previous is not None else (session,):
         if scored.id not in cache:
             cache[scored.id] = _results(store.submissions(scored), lang)
+    if ("status", session.id) not in cache:
+        cache["status", session.id] = response_status(store.tables(session, expand=False))
+    status = cache["status", session.id]
+    row = status[status["team"] == team.name]
     now, before = cache[session.id], cache[previous.id] if previous is not None else {}
     benchmarks = _benchmarks(now)
     assessments = [
@@ -144,7 +163,7 @@ def team_report(
         for (name, instrument, account), result in now.items()
         if name == team.name
     ]
-    return TeamReport(session, team, assessments, previous)
+    return TeamReport(session, team, assessments, previous, row.iloc[0] if len(row) else None)
 
 
 def session_report(
@@ -157,18 +176,12 @@ def session_report(
     """Everything the session report shows, plus the team reports of every team."""
     tables = store.tables(session, expand=False)
     submissions = tables["submissions"]
-    members = tables["respondents"].groupby("team_id").size()
-    teams = tables["teams"].set_index("team_id")["team"]
-    counts = pd.crosstab(submissions["team"], submissions["instrument_id"]) if len(submissions) else None
-    participation = pd.DataFrame(
-        {"team": teams.to_numpy(), "members": members.reindex(teams.index, fill_value=0)}
-    )
-    participation = participation.reset_index(drop=True)
-    if counts is not None:
-        language = i18n.normalize_language(lang or i18n.get_language())
-        titles = {i: load_instrument(i).title.get(language) for i in counts.columns}
-        participation = participation.join(counts.rename(columns=titles), on="team").fillna(0)
-    cache = {session.id: _results(submissions, lang)}
+    # The same counts as the trainer dashboard: people who joined, people whose answers are stored.
+    status = response_status(tables)
+    language = i18n.normalize_language(lang or i18n.get_language())
+    titles = {i: load_instrument(i).title.get(language) for i in status.columns[len(STATUS_COLUMNS) :]}
+    participation = status.rename(columns=titles)
+    cache = {session.id: _results(submissions, lang), ("status", session.id): status}
     reports = [team_report(store, session, team, previous=previous, lang=lang, _cache=cache)
                for team in store.teams(session)]  # fmt: skip
     indices = pd.DataFrame(
@@ -199,8 +212,8 @@ def session_report(
             .fillna(0)
             .reset_index()
         )
-    if participation.empty:
-        participation = pd.DataFrame(columns=["team", "members"])
+        order = pd.Series(range(len(status)), index=status["team"].to_numpy())  # as in the other tables
+        exercises = exercises.sort_values("team", key=lambda team: team.map(order), ignore_index=True)
     return SessionReport(session, participation, indices, exercises, reports)
 
 
@@ -224,17 +237,26 @@ def _radar(assessment: Assessment, lang: str) -> str:
         ]
     )
     with i18n.language(lang):
-        return _png(plots.radar(long, hue=series, title=t("report.radar", lang)))
+        ax = plots.radar(long, hue=series, title=t("report.radar", lang))
+        # Smaller than the apps' radar, same font: its text stays legible at a third of an A4 page.
+        ax.get_figure(root=True).set_size_inches(RADAR_INCHES)
+        return _png(ax)
+
+
+def _index_axes(indices: pd.DataFrame, lang: str):
+    """The team indices per questionnaire: a box where there are enough of them, else the points."""
+    data = indices.assign(label=indices["questionnaire"])
+    with i18n.language(lang):
+        title = t("report.distribution", lang)
+        return plots.distribution(data, "index", hue="label", kind="box", title=title,
+                                  xlabel="", ylabel=t("report.col.index", lang))  # fmt: skip
 
 
 def _index_chart(indices: pd.DataFrame, lang: str) -> str | None:
     if indices.empty:
         return None
-    data = indices.assign(label=indices["questionnaire"])
     with i18n.language(lang):
-        ax = plots.distribution(data, "index", hue="label", kind="box", title=t("report.distribution", lang),
-                                xlabel="", ylabel=t("report.col.index", lang))  # fmt: skip
-        return _png(ax)
+        return _png(_index_axes(indices, lang))
 
 
 # ================================================================================ HTML
@@ -246,6 +268,7 @@ def _environment() -> Environment:
     )
     env.filters["num"] = lambda value, digits=1: "" if pd.isna(value) else f"{value:.{digits}f}"
     env.filters["signed"] = lambda value, digits=1: "" if pd.isna(value) else f"{value:+.{digits}f}"
+    env.filters["cell"] = lambda text: "name short" if len(str(text)) <= SHORT_CELL else "name"  # its class
     return env
 
 
@@ -266,7 +289,14 @@ def to_html(report: TeamReport | SessionReport, lang: str | None = None) -> str:
     return (
         _environment()
         .get_template("session_report.html.j2")
-        .render(r=report, chart=_index_chart(report.indices, lang), t=texts, lang=lang)
+        .render(
+            r=report,
+            chart=_index_chart(report.indices, lang),
+            t=texts,
+            lang=lang,
+            status_columns=STATUS_COLUMNS,
+            keep_rows=KEEP_ROWS,
+        )
     )
 
 
@@ -278,7 +308,7 @@ def _sheets(report: TeamReport | SessionReport, lang: str) -> dict[str, pd.DataF
     if isinstance(report, SessionReport):
         return {
             t("report.sheet.participation", lang): report.participation.rename(
-                columns={"team": col("team"), "members": col("members")}
+                columns={c: col(c) for c in STATUS_COLUMNS}
             ),
             t("report.sheet.indices", lang): report.indices.drop(columns="instrument_id").rename(columns=col),
             t("report.sheet.exercises", lang): report.exercises.rename(columns=col),
@@ -324,8 +354,54 @@ def to_excel(report: TeamReport | SessionReport, path: str | Path, lang: str | N
 # ================================================================================ files
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "team"
+FORBIDDEN_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')  # Windows' list, and control characters
+MAX_NAME_BYTES = 120  # the team's part of a file name, in UTF-8 bytes (file systems allow 255 per name)
+
+
+def _name_hash(name: str) -> str:
+    """Six hex digits that depend on the team name only, so they are the same in every session."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
+
+
+def team_file_stem(name: str) -> str:
+    """The file name (without suffix) of a team's report: ``team-`` and the team name, made safe.
+
+    Characters Windows forbids (``<>:"/\\|?*``) and control characters become ``_``; leading and
+    trailing dots and spaces go; the name is cut at :data:`MAX_NAME_BYTES` UTF-8 bytes. A name that
+    had to change gets six hex digits of a hash of the full name, so two names that read the same
+    once made safe ("A/B", "A_B") keep apart, and the same team gets the same file name in every
+    session. A name the computer cannot write in its file names (an ASCII-only system), or nothing
+    left, gives ``team-<hash>``. The fixed prefix also keeps a team called "CON" or "NUL" from
+    meeting Windows' reserved device names.
+
+    >>> team_file_stem("华东一组"), team_file_stem("A/B"), team_file_stem("A_B"), team_file_stem("...")
+    ('team-华东一组', 'team-A_B-998d3e', 'team-A_B', 'team-ab5df6')
+    """
+    name = unicodedata.normalize("NFC", name)
+    part = " ".join(FORBIDDEN_IN_FILE_NAMES.sub("_", name).split())
+    part = part.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").strip(" .")
+    if part and part != name:
+        part = f"{part}-{_name_hash(name)}"
+    try:
+        part.encode(sys.getfilesystemencoding())
+    except UnicodeEncodeError:
+        part = ""
+    return f"team-{part or _name_hash(name)}"
+
+
+def team_file_stems(names: list[str]) -> dict[str, str]:
+    """:func:`team_file_stem` of each team of a session, apart even where letter case is ignored.
+
+    Windows and macOS do not tell "Team A" from "team a": names equal but for case get the hash too.
+
+    >>> team_file_stems(["Team A", "team a", "华南组"])
+    {'Team A': 'team-Team A-e18d32', 'team a': 'team-team a-35a622', '华南组': 'team-华南组'}
+    """
+    stems = {name: team_file_stem(name) for name in names}
+    seen = pd.Series(list(stems.values()), index=list(stems), dtype=object).str.casefold()
+    for name in seen.index[seen.duplicated(keep=False)]:
+        stems[name] = f"{stems[name]}-{_name_hash(unicodedata.normalize('NFC', name))}"
+    return stems
 
 
 def write_reports(
@@ -339,7 +415,8 @@ def write_reports(
 ) -> list[Path]:
     """Write the session report and one report per team (or per named team) as HTML and Excel.
 
-    File names are ASCII: ``session-<code>.html|.xlsx`` and ``team-<id>-<name>.html|.xlsx``.
+    File names: ``session-<code>.html|.xlsx`` and ``team-<team name>.html|.xlsx``
+    (:func:`team_file_stems`: the same team name gives the same file name in every session).
     Returns the paths written.
     """
     folder = Path(folder)
@@ -354,15 +431,16 @@ def write_reports(
             session.code, "report.unknown_team", team=", ".join(unknown), known=", ".join(sorted(known))
         )
     written = []
+    stems = team_file_stems([r.team.name for r in report.teams])
     stem = folder / f"session-{session.code}"
     written.append(_write_text(stem.with_suffix(".html"), to_html(report, lang)))
     written.append(to_excel(report, stem.with_suffix(".xlsx"), lang))
     for team in report.teams:
         if teams and team.team.name not in teams:
             continue
-        stem = folder / f"team-{team.team.id}-{_slug(team.team.name)}"
-        written.append(_write_text(stem.with_suffix(".html"), to_html(team, lang)))
-        written.append(to_excel(team, stem.with_suffix(".xlsx"), lang))
+        stem = stems[team.team.name]
+        written.append(_write_text(folder / f"{stem}.html", to_html(team, lang)))
+        written.append(to_excel(team, folder / f"{stem}.xlsx", lang))
     return written
 
 
