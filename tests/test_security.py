@@ -500,3 +500,20 @@ def test_the_lockout_holds_for_a_new_page_of_the_real_server(tmp_path, browser, 
         assert "wrong trainer code (10 in a row" in log and "refused unchecked" in log  # the server's log
     finally:
         server.stop()
+
+
+def test_readme_and_serve_help_say_what_is_protected_and_what_is_not(capsys):
+    from pathlib import Path
+
+    from workbook import cli
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Security", 1)[1].split("\n## ", 1)[0]
+    for promise in ("--lab-host", "--allowed-host", "--public-url", "TLS", "15 minutes", "512 KB", "OWASP"):
+        assert promise in section, promise
+    assert "没有 TLS 加密" in readme
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    help_text = capsys.readouterr().out
+    for promise in ("--lab-host", "--allowed-host", "15 min", "no TLS", "403"):
+        assert promise in help_text, promise
