@@ -26,12 +26,7 @@ from openpyxl import load_workbook
 from workbook import apps, plots
 from workbook.errors import WorkbookInputError
 from workbook.instruments import parse_instrument
-from workbook.store import (
-    CodeGuardPolicy,
-    Store,
-    hash_trainer_code,
-    neutralise_formulas,
-)
+from workbook.store import Store, hash_trainer_code, neutralise_formulas
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -125,7 +120,9 @@ def test_a_version_is_the_text_typed():
 YAML_BITS = st.sampled_from(
     ["id: x\n", "version: 1\n", "- ", "? ", ": ", "[", "]", "{", "}", ",", "&a ", "*a ", "!!str ",
      "!!python/name:os.system ", "!!binary ", "!!timestamp ", "!!set ", "!!omap ", "'", '"', "\n  ", "\t",
-     "a", "1.5", "null", "~", "<<: *a\n", "%YAML 1.1\n", "---\n", "...\n", "#", "\\x00", "\x85", "é", "潮"]
+     "a", "1.5", "null", "~", "<<: *a\n", "%YAML 1.1\n", "---\n", "...\n", "#", "\\x00", "\x85", "é", "潮",
+     # whole pieces that used to escape as tracebacks: a mapping key, a tag, deep nesting
+     "? [a, b]\n: c\n", "x: !!python/object/apply:os.getcwd []\n", "[" * 1200]
 )  # fmt: skip
 
 
@@ -165,6 +162,8 @@ def test_wrong_codes_back_off_across_pages_and_kernels(store_url):
 
 
 def test_ten_wrong_codes_lock_the_dashboard_for_a_while_then_the_right_code_works(store):
+    from workbook.store import CodeGuardPolicy
+
     stored = hash_trainer_code(CODE, iterations=1000)
     policy = CodeGuardPolicy()
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
