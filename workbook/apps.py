@@ -674,7 +674,11 @@ class TrainerDashboardApp(_App):
     # ------------------------------------------------------------------ access
     @safe_callback
     def unlock(self, code: str) -> bool:
-        """Open the dashboard if ``code`` is the trainer code; otherwise say so and stay locked."""
+        """Open the dashboard if ``code`` is the trainer code; otherwise say so and stay locked.
+
+        Wrong codes are counted in the store (:meth:`Store.check_trainer_code`): after a few, the
+        next code is checked only after a wait, and ten in a row lock every page for a while.
+        """
         if not self.code_hash:
             raise fail("dashboard", "apps.dash.no_code_set")
         check = self.store.check_trainer_code(str(code), self.code_hash)  # back-off kept in the store
