@@ -472,8 +472,13 @@ def test_the_lockout_holds_for_a_new_page_of_the_real_server(tmp_path, browser, 
     """Nine wrong codes already in the store; the tenth, typed in the page, locks the dashboard, and a
     new page (a new kernel) refuses even the right code. Its own server: the shared one must stay open."""
     from tests.conftest import TRAINER_CODE, Classroom
-    from tests.test_browser import open_app
     from workbook.store import DATABASE_FILE
+
+    def open_app(browser, url):  # as tests.test_browser.open_app, with room for a busy machine
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        page.goto(url, timeout=120_000)  # the second page waits for a fresh kernel
+        page.wait_for_selector(".jupyter-widgets", timeout=120_000)
+        return page
 
     server = Classroom(tmp_path, pool_size=1)
     try:
