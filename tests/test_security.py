@@ -277,19 +277,30 @@ def test_charts_show_dollar_signs_literally(draw):
     assert plots.to_png(ax)[:8] == plots.PNG_SIGNATURE
 
 
-def test_reports_draw_teams_named_like_mathtext(store, tmp_path):
+def test_reports_draw_names_like_mathtext(store, tmp_path, monkeypatch):
+    """Team names reach the reports' HTML (escaped); their charts carry the instrument's dimension names,
+    which a trainer writes: a copy of the pulse survey names a dimension like mathtext."""
     from tests.test_apps import join
     from workbook import report
+    from workbook.instruments import BUILTIN_DIR, ENV_VAR
 
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    text = (BUILTIN_DIR / "pulse.yaml").read_text(encoding="utf-8")
+    (folder / "pulse.yaml").write_text(
+        text.replace("{zh: 推荐意愿（NPS）", "{zh: '$\\foo$ 推荐意愿'"), encoding="utf-8"
+    )
+    monkeypatch.setenv(ENV_VAR, str(folder))
     session = store.create_session("报告")
     for team in (MATH_NAME, "$x_1$"):
         app = join(store, session.code, team)
         app.form.set_answers({"recommend": 9, "csat": 4, "ces": 6})
         app.form.submit()
-    written = report.write_reports(store, session, tmp_path)
-    assert any(p.suffix == ".html" for p in written)
-    page = next(p for p in written if p.name.startswith("session")).read_text(encoding="utf-8")
-    assert "data:image/png;base64," in page
+    written = report.write_reports(store, session, tmp_path / "out")  # before: ValueError (mathtext)
+    page = next(p for p in written if p.name.startswith("team") and p.suffix == ".html").read_text(
+        encoding="utf-8"
+    )
+    assert "data:image/png;base64," in page and "$\\foo$ 推荐意愿" in page
 
 
 # ================================================================================ formulas
