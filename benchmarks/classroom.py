@@ -70,7 +70,8 @@ class Server:
         """Start and wait until the self-assessment pool is full; returns the seconds that took."""
         command = [
             *(sys.executable, "-m", "workbook", "serve", "--port", str(self.port), "--lab-port", "0"),
-            *("--pool-size", str(self.pool_size), "--data-dir", str(self.folder), "--trainer-code", "BENCH"),
+            *("--pool-size", str(self.pool_size), "--data-dir", str(self.folder)),
+            *("--trainer-code", "BENCH-7Q2K"),
         ]
         started = time.perf_counter()
         with open(self.log, "ab") as log:
@@ -181,6 +182,8 @@ class Trainee:
     number: int
     render_s: float | None = None
     acknowledged: int = 0
+    acknowledged_keys: list = field(default_factory=list)  # idempotency key of each acknowledged submit
+    sending_key: str | None = None  # key of the submit under way, as last seen in the browser's draft
     error: str | None = None
     states: dict = field(default_factory=dict)
     kernel: str | None = None
@@ -231,6 +234,8 @@ class Trainee:
                 await self._click(submit)
                 await self._click(submit)  # a double click / retry: same answers, same key
                 await self._wait_for(self._submitted)
+                self.acknowledged_keys.append(self.sending_key)
+                self.sending_key = None  # the next acknowledgement needs its own key
                 self.acknowledged += 1
         finally:
             reader.cancel()
@@ -270,9 +275,11 @@ class Trainee:
                 if data.get("method") == "update_states":
                     for model_id, model in data["states"].items():
                         self.states[model_id] = dict(model["state"])
+                        self.note_sending_key(model["state"])
                     await self.inbox.put("states")
                 elif data.get("method") in ("update", "echo_update"):
                     self.states.setdefault(content["comm_id"], {}).update(data.get("state", {}))
+                    self.note_sending_key(data.get("state", {}))
 
     async def _request_states(self) -> None:
         self.control = uuid.uuid4().hex
@@ -316,6 +323,22 @@ class Trainee:
             raise LookupError(f"no {view} with {attributes}")
         return None
 
+    def note_sending_key(self, state: dict) -> None:
+        """Remember the key of a submit under way, from a widget state update (the browser's draft).
+
+        The app copies ``{"key": …, "sending": true}`` to the browser before it asks the store, and
+        empties the draft once stored; kernel messages keep their order, so the key is seen here
+        before the acknowledgement. Called for every update, since the draft is gone by then.
+
+        >>> t = Trainee("http://127.0.0.1:1", "AB3K9Z", "第1组", 0)
+        >>> t.note_sending_key({"draft": {"key": "k1", "sending": True}}); t.note_sending_key({"draft": {}})
+        >>> t.sending_key
+        'k1'
+        """
+        draft = state.get("draft")
+        if isinstance(draft, dict) and draft.get("sending") and draft.get("key"):
+            self.sending_key = str(draft["key"])
+
     def _submitted(self) -> bool:
         """Whether the form's prompt says the answers on screen are stored (the acknowledgement)."""
         return any(
@@ -341,10 +364,34 @@ async def class_burst(base: str, code: str, trainees: int, teams: int = 8) -> li
     return people
 
 
-def stored(folder: Path) -> tuple[int, int]:
+def stored_keys(folder: Path) -> list[str]:
+    """The idempotency key of every submission in the store, one per row (duplicates kept)."""
     with Store(f"sqlite:///{folder / 'workbook.sqlite'}") as store:
         frame = pd_concat([store.submissions(s) for s in store.sessions()])
-    return len(frame), int(frame["idempotency_key"].duplicated().sum()) if len(frame) else 0
+    return [str(key) for key in frame["idempotency_key"]]
+
+
+def stored(folder: Path) -> tuple[int, int]:
+    keys = stored_keys(folder)
+    return len(keys), len(keys) - len(set(keys))
+
+
+def crash_verdict(acknowledged: list, stored: list[str]) -> dict:
+    """Whether each acknowledged submission survived, key by key (counts alone hide a swap).
+
+    ``acknowledged``: the keys the trainees saw acknowledged (``None`` where the key was not seen);
+    ``stored``: the keys in the store after the restart.
+
+    >>> crash_verdict(["a", "b"], ["a", "c"])
+    {'acknowledged': 2, 'stored': 2, 'missing': ['b'], 'unknown': 0, 'duplicates': 0, 'met': False}
+    """
+    present = set(stored)
+    missing = sorted({key for key in acknowledged if key is not None} - present)
+    unknown = sum(key is None for key in acknowledged)  # an acknowledgement whose key was not seen
+    duplicates = len(stored) - len(present)
+    met = not missing and not unknown and not duplicates
+    return {"acknowledged": len(acknowledged), "stored": len(stored), "missing": missing,
+            "unknown": unknown, "duplicates": duplicates, "met": met}  # fmt: skip
 
 
 def pd_concat(frames):
@@ -435,18 +482,19 @@ def crash_test(trainees: int) -> int:
             return people
 
         people = asyncio.run(asyncio.wait_for(burst_then_kill(), DEADLINE_S))
-        acknowledged = sum(p.acknowledged for p in people)
+        acknowledged = [key for p in people for key in p.acknowledged_keys]
         restarted = Server(folder, pool_size=1)
         restarted.start()  # the restart itself must accept the database as it was left
         try:
-            rows, duplicates = stored(folder)
+            verdict = crash_verdict(acknowledged, stored_keys(folder))
         finally:
             restarted.stop()
     print(f"\ncrash test: {trainees} trainees submitting, server and kernels killed with SIGKILL mid-burst")
-    print(f"acknowledged before the kill   {acknowledged}")
-    print(f"in the store after restart     {rows}  (duplicate keys: {duplicates})")
-    met = rows >= acknowledged and duplicates == 0
-    print(f"{'met' if met else 'NOT MET':<8}every acknowledged submission present")
+    print(f"acknowledged before the kill   {verdict['acknowledged']}")
+    print(f"in the store after restart     {verdict['stored']}  (duplicate keys: {verdict['duplicates']})")
+    print(f"acknowledged keys missing      {len(verdict['missing'])}  {' '.join(verdict['missing'][:5])}")
+    print(f"acknowledged, key not seen     {verdict['unknown']}")
+    print(f"{'met' if verdict['met'] else 'NOT MET':<8}every acknowledged submission present, key by key")
     return 0
 
 

@@ -88,7 +88,7 @@ def test_tables_are_created_on_first_use_in_a_new_folder(monkeypatch, tmp_path):
         store.sessions()
         assert path.exists()
         assert set(inspect(store.engine).get_table_names()) == {
-            "workshop_sessions", "teams", "respondents", "submissions", "exercise_attempts",
+            "workshop_sessions", "teams", "respondents", "submissions", "exercise_attempts", "code_guards",
         }  # fmt: skip
 
 

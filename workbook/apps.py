@@ -30,7 +30,9 @@ import base64
 import html
 import io
 import logging
+import math
 import os
+import sys
 import time
 import zipfile
 from dataclasses import dataclass
@@ -43,7 +45,7 @@ import pandas as pd
 
 from workbook import i18n, plots
 from workbook import value_matrix as vm
-from workbook.errors import fail
+from workbook.errors import WorkbookInputError, fail
 from workbook.i18n import label, t
 from workbook.instruments import (
     ACCOUNT_INSTRUMENTS,
@@ -57,11 +59,11 @@ from workbook.instruments import (
 from workbook.serve import LAB_URL_ENV, PUBLIC_URL_ENV, join_url
 from workbook.store import (
     TRAINER_CODE_ENV,
+    CodeCheck,
     Store,
     neutralise_formulas,
     normalize_join_code,
     response_status,
-    verify_trainer_code,
 )
 from workbook.widgets import (
     BrowserDraft,
@@ -75,6 +77,24 @@ from workbook.widgets import (
 )
 
 LOG = logging.getLogger("workbook")
+SECURITY_LOG = logging.getLogger("workbook.security")
+
+
+def _security_log_to_server() -> None:
+    """Trainer-code attempts go to the server's log: the kernel's own stderr, not the page.
+
+    In a kernel ``sys.stderr`` is sent to the page (where Voilà drops it); ``sys.__stderr__`` is
+    the stream ``workbook serve`` started the kernel with, i.e. the terminal or log the trainer reads.
+    """
+    if SECURITY_LOG.handlers or sys.__stderr__ is None:  # pythonw on Windows has no stderr
+        return
+    handler = logging.StreamHandler(sys.__stderr__)
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s] %(message)s", "%H:%M:%S"))
+    SECURITY_LOG.addHandler(handler)
+    SECURITY_LOG.setLevel(logging.INFO)
+
+
+_security_log_to_server()
 
 REFRESH_SECONDS = 5  # the dashboard's live refresh
 UPLOAD_MAX_BYTES = 10 * 2**20  # an upload travels through the page's websocket: keep it modest
@@ -573,6 +593,16 @@ def _sample_customers() -> pd.DataFrame:
 # ================================================================================ 3 · trainer dashboard
 
 
+def _code_refused(check: CodeCheck) -> WorkbookInputError:
+    """The message for a refused trainer code: wrong, wrong and wait, or locked for a while."""
+    wait = math.ceil(check.wait_s)
+    if check.locked:
+        return fail("", "apps.dash.code_locked", n=check.failures, minutes=math.ceil(wait / 60))
+    if not check.checked or wait:
+        return fail("", "apps.dash.code_wait", seconds=wait)
+    return fail("", "apps.dash.wrong_code")
+
+
 class TrainerDashboardApp(_App):
     """课堂看板: behind the trainer code, run a session from the browser.
 
@@ -713,12 +743,17 @@ class TrainerDashboardApp(_App):
     # ------------------------------------------------------------------ access
     @safe_callback
     def unlock(self, code: str) -> bool:
-        """Open the dashboard if ``code`` is the trainer code; otherwise say so and stay locked."""
+        """Open the dashboard if ``code`` is the trainer code; otherwise say so and stay locked.
+
+        Wrong codes are counted in the store (:meth:`Store.check_trainer_code`): after a few, the
+        next code is checked only after a wait, and ten in a row lock every page for a while.
+        """
         if not self.code_hash:
             raise fail("", "apps.dash.no_code_set")
-        if not verify_trainer_code(str(code), self.code_hash):
+        check = self.store.check_trainer_code(str(code), self.code_hash)  # back-off kept in the store
+        if not check.ok:
             self.code.value = ""
-            raise fail("", "apps.dash.wrong_code")
+            raise _code_refused(check)
         self.unlocked = True
         self.code.value = ""
         self.lock_box.layout.display = "none"

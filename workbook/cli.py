@@ -46,9 +46,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     options = ServeOptions(
         host=args.host, port=args.port, lab_port=args.lab_port or None, trainer_code=args.trainer_code,
-        public_url=args.public_url, verbose=args.verbose,
+        verbose=args.verbose,
         data_dir=Path(args.data_dir) if args.data_dir else None, database_url=args.database_url,
-        pool_size=args.pool_size, cull_idle_timeout=args.cull_idle,
+        pool_size=args.pool_size, cull_idle_timeout=args.cull_idle, lab_host=args.lab_host,
+        public_url=args.public_url, allowed_hosts=tuple(args.allowed_host or ()),
     )  # fmt: skip
     return serve(options)
 
@@ -58,6 +59,19 @@ def _lab(args: argparse.Namespace) -> int:
 
     return subprocess.call(lab_command(args.host, args.port, open_browser=True))
 
+
+SERVE_LIMITS = """\
+security and limits 安全与限制 (README, "Security"):
+  host names    the apps answer only to localhost, 127.0.0.1, ::1, the --host address (with
+                0.0.0.0: this machine's names and LAN addresses), the host of --public-url and
+                each --allowed-host; other names get 403 (DNS rebinding). XSRF checks are on.
+  JupyterLab    on 127.0.0.1 unless --lab-host; whoever reaches it can run any code.
+  trainer code  a given code must be at least as strong as a random one (30 bits: e.g. K7M2QX).
+                Wrong codes: 3 free, then a wait of 2, 4, 8 … 60 s before the next is checked;
+                after 10 in a row the dashboard locks for 15 min, on every page (kept in the
+                store). Every attempt is written to the server's log.
+  no TLS        serve a classroom LAN only; beyond it put a TLS proxy (HTTPS) in front.
+"""
 
 LARGE_FILE_BYTES = 5 * 2**20  # from this size `workbook score` shows its progress
 
@@ -210,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the three classroom apps (self-assessment, value-matrix explorer, trainer "
         "dashboard) with Voilà, plus JupyterLab for the notebooks. "
         "启动课堂应用（自评、价值矩阵、课堂看板）和课程笔记本。",
+        epilog=SERVE_LIMITS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 for the room's network 监听地址"
@@ -219,8 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--lab-port", type=int, default=8888, help="JupyterLab port, 0 for none 笔记本端口 (default 8888)"
     )
     serve.add_argument(
-        "--trainer-code", help="code that unlocks the dashboard 培训师代码 (default: random, printed)"
+        "--lab-host", default="127.0.0.1",
+        help="JupyterLab's address 笔记本监听地址 (default 127.0.0.1: this computer only; it runs any code)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--trainer-code",
+        help="code that unlocks the dashboard 培训师代码 (default: random, printed; "
+        "a given one must be as strong as a random one)",
     )
+    serve.add_argument(
+        "--allowed-host", action="append", metavar="NAME",
+        help="another host name the apps answer to (repeatable) 允许的访问名称",
+    )  # fmt: skip
     serve.add_argument(
         "--pool-size", type=int, default=6, help="preheated kernels for the self-assessment 预热内核数"
     )

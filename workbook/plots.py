@@ -96,6 +96,7 @@ def setup(context: str = "notebook", font_scale: float = 1.0) -> list[str]:
             "figure.dpi": 100,
             "savefig.dpi": 150,
             "savefig.bbox": "tight",
+            **LITERAL_TEXT,  # user text in the course's own charts is shown as typed too
         },
     )
     return list(mpl.rcParams["font.sans-serif"])
@@ -166,6 +167,10 @@ DEFAULT_IPA_CORNERS = {
     "upper left": "possible_overkill",
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Text is shown as typed: team, account and company names come from trainees, and matplotlib would
+# read "$...$" as mathtext (a name like "$\\foo$" made every dashboard refresh fail) or hand text
+# to LaTeX with usetex. Part of every chart's style, of setup(), and of the widgets' charts.
+LITERAL_TEXT = MappingProxyType({"text.parse_math": False, "text.usetex": False})
 # seaborn's "whitegrid" axes style, written out: importing seaborn (and with it scipy.stats) would
 # add ~100 MB to every classroom app's kernel just to draw with this look.
 WHITEGRID = MappingProxyType({
@@ -228,7 +233,7 @@ def _style() -> AbstractContextManager:
     keeps the family it was created with, so Chinese renders even where :func:`setup` was never
     called and the figure is drawn later by another backend.
     """
-    rc = {**WHITEGRID, "font.family": chinese_font_families(), "axes.unicode_minus": False}
+    rc = {**WHITEGRID, **LITERAL_TEXT, "font.family": chinese_font_families(), "axes.unicode_minus": False}
     return mpl.rc_context(rc)
 
 
@@ -252,14 +257,15 @@ def _chart(func):
 
 
 def _chinese_fonts(ax: Axes) -> None:
-    """Give every text of the axes the workbook's font list.
+    """Give every text of the axes the workbook's font list, and show it as typed (no mathtext).
 
-    Texts a chart creates get it from :func:`_style`; this reaches the ones that already existed
+    Texts a chart creates get both from :func:`_style`; this reaches the ones that already existed
     on an ``ax`` the caller made elsewhere (title, axis names, tick labels).
     """
     families = chinese_font_families()
-    for text in ax.findobj(Text):
+    for text in ax.get_figure(root=True).findobj(Text):
         text.set_fontfamily(families)
+        text.set_parse_math(False)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float], polar: bool = False) -> Axes:

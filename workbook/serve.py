@@ -9,9 +9,15 @@ Voilà is configured for a class (all in :func:`voila_config`, measured in ``ben
 * a time limit per notebook execution, sources stripped, tracebacks never sent to the browser;
 * larger websocket messages, so an uploaded Excel file of a few MB reaches the app.
 
-The trainer code is handed to the kernels only as a salted hash (``WORKBOOK_TRAINER_CODE_HASH``).
+The trainer code is handed to the kernels only as a salted hash (``WORKBOOK_TRAINER_CODE_HASH``);
+a code weaker than a generated one is refused (:func:`check_trainer_code_strength`), and wrong codes
+are slowed down and locked out in the store (:meth:`workbook.store.Store.check_trainer_code`).
 The servers' own logs go to ``<data folder>/server/*.log`` (``--verbose`` shows them), so the banner
 with the addresses to hand out is the last thing printed, once the apps answer.
+
+Security (see README, "Security"): Voilà runs through :mod:`workbook.voila_server`, which serves
+only the host names in :func:`allowed_hosts` (DNS rebinding) with XSRF checks on; JupyterLab, which
+runs any code its user types, listens on 127.0.0.1 unless ``lab_host`` says otherwise.
 
 >>> config = voila_config(ServeOptions(pool_size=8))
 >>> config["VoilaKernelManager"]["kernel_pools_config"]["self_assessment.ipynb"]
@@ -23,21 +29,24 @@ with the addresses to hand out is the last thing printed, once the apps answer.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import make_url
 
 from workbook import i18n
+from workbook.errors import fail
 from workbook.store import (
     DATA_DIR_ENV,
     DATABASE_FILE,
@@ -45,6 +54,7 @@ from workbook.store import (
     DEFAULT_DATA_DIR,
     TRAINER_CODE_ENV,
     hash_trainer_code,
+    normalize_join_code,
 )
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "apps"
@@ -57,6 +67,11 @@ LAST_SERVER_NAME = "last-server.json"  # in the default data folder: where `repo
 READY_TIMEOUT = 180  # seconds the apps may take to answer at start before the banner says so
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # charts under the cells in JupyterLab
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a projector
+CODE_LENGTH = 6
+# A given trainer code must be at least as hard to guess as a generated one: 6 × log2(32) = 30 bits.
+MIN_CODE_BITS = CODE_LENGTH * math.log2(len(CODE_ALPHABET))
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+ALL_INTERFACES = ("0.0.0.0", "::", "")
 
 
 @dataclass(frozen=True)
@@ -70,7 +85,9 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8866
     lab_port: int | None = 8888  # None: no JupyterLab
+    lab_host: str = "127.0.0.1"  # JupyterLab runs any code: the network only when asked (--lab-host)
     public_url: str | None = None  # e.g. http://10.0.0.5:8866 behind NAT or a proxy; default: from host
+    allowed_hosts: tuple[str, ...] = ()  # further host names the apps may be reached by
     verbose: bool = False  # show the servers' logs instead of keeping them in the data folder
     trainer_code: str | None = None
     data_dir: Path | None = None
@@ -101,10 +118,13 @@ def voila_config(options: ServeOptions) -> dict:
             "open_browser": False,
             "tornado_settings": {
                 "websocket_max_message_size": options.max_upload_mb * 2**20,
-                # Voilà's page shuts its kernel down when closed, but that request carries no XSRF
-                # token and is refused (voila#1458): a closed or reloaded tab would hold its kernel
-                # until culled. The apps have no login and kernel ids are random, so nothing is lost.
-                "disable_check_xsrf": True,
+                # XSRF checks stay on: workbook.voila_server gives the page its _xsrf cookie, which
+                # Voilà's tab-close beacon sends back, so a closed tab still stops its kernel.
+                "disable_check_xsrf": False,
+                # Only these names are served (workbook.voila_server); jupyter_server's own check is
+                # switched back on too, in case the config is used without it.
+                "allow_remote_access": False,
+                "workbook_allowed_hosts": allowed_hosts(options),
             },
         },
         "VoilaConfiguration": {
@@ -131,7 +151,88 @@ def voila_config(options: ServeOptions) -> dict:
 
 def new_trainer_code() -> str:
     """A random six-character trainer code that reads well aloud and on a projector."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def code_strength_bits(code: str) -> float:
+    """How hard ``code`` is to guess, in bits: its telling characters × log2 of the kinds it mixes.
+
+    The code is read as it is checked (:func:`workbook.store.normalize_join_code`: any case,
+    spaces and dashes dropped), so only what tells codes apart counts. A character that repeats
+    the one before it or continues a run (``AAAA``, ``1234``, ``ABCD``, ``9876``) tells nothing
+    and is not counted; each kind used adds its size to the alphabet a guesser must try: digits
+    10, letters 26, other ASCII 33, anything else (e.g. Chinese) 100. A generated code has
+    6 × log2(32) = 30 bits.
+
+    >>> round(code_strength_bits("8K2M4Q"), 1), round(code_strength_bits("1234"), 1)
+    (31.0, 3.3)
+    >>> round(code_strength_bits("AAAAAAAA"), 1), round(code_strength_bits("潮汐-K7m2"), 1)
+    (4.7, 42.5)
+    """
+    kinds = ((str.isdigit, 10), (str.isupper, 26), (lambda c: c.isascii(), 33))
+    telling, before = 0, None
+    used = set()
+    for char in normalize_join_code(code):
+        kind = next((i for i, (test, _) in enumerate(kinds) if char.isascii() and test(char)), len(kinds))
+        used.add(kind)
+        if before is None or abs(ord(char) - ord(before)) > 1:  # not a repeat, not a run
+            telling += 1
+        before = char
+    alphabet = sum(kinds[k][1] if k < len(kinds) else 100 for k in used)
+    return telling * math.log2(alphabet) if alphabet else 0.0
+
+
+def check_trainer_code_strength(code: str) -> None:
+    """Refuse a trainer code weaker than a generated one (:data:`MIN_CODE_BITS`), saying why.
+
+    With the store's back-off a guesser gets about 100 codes a day; a 4-digit code (10,000
+    possibilities, 13 bits) would still fall within a few months of classes, a generated one never.
+
+    >>> check_trainer_code_strength("K7M2QX")
+    >>> try:
+    ...     check_trainer_code_strength("1234")
+    ... except Exception as error:
+    ...     print(error.keys)
+    ['serve.weak_code']
+    """
+    bits = code_strength_bits(code)
+    if bits < MIN_CODE_BITS:
+        raise fail("--trainer-code", "serve.weak_code", bits=bits, need=MIN_CODE_BITS, length=len(code))
+
+
+def _machine_addresses() -> set[str]:
+    """This machine's own names and addresses, as trainees on its network may type them."""
+    names = {_display_host("0.0.0.0")}
+    try:
+        hostname = socket.gethostname()
+        names |= {hostname, f"{hostname}.local"}
+        names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    except OSError:  # no resolvable host name: the address of the default route is enough
+        pass
+    return {name.lower() for name in names if name}
+
+
+def allowed_hosts(options: ServeOptions) -> list[str]:
+    """The host names the apps answer to; any other ``Host`` or ``Origin`` gets 403 (DNS rebinding).
+
+    Always localhost, 127.0.0.1 and ::1; the bind address; when bound to every interface
+    (``0.0.0.0``) this machine's names and LAN addresses; the host of ``public_url``; each of
+    ``allowed_hosts``.
+
+    >>> allowed_hosts(ServeOptions(host="10.0.0.5", public_url="https://crm.example.com/x"))
+    ['10.0.0.5', '127.0.0.1', '::1', 'crm.example.com', 'localhost']
+    """
+    from workbook.voila_server import host_name
+
+    names = set(LOOPBACK_NAMES)
+    if options.host in ALL_INTERFACES:
+        names |= _machine_addresses()
+    else:
+        names.add(host_name(options.host))
+    if options.public_url:
+        names.add(host_name(urlsplit(options.public_url).netloc or options.public_url))
+    names |= {host_name(name) for name in options.allowed_hosts}
+    return sorted(name for name in names if name)
 
 
 def server_environment(options: ServeOptions, trainer_code: str) -> dict[str, str]:
@@ -173,7 +274,7 @@ def public_url(options: ServeOptions) -> str:
 
 def lab_url(options: ServeOptions, token: str | None = None) -> str:
     """The course in JupyterLab; with ``token`` the address that logs the trainer in."""
-    url = f"http://{_url_host(_display_host(options.host))}:{options.lab_port}/lab/tree/notebooks"
+    url = f"http://{_url_host(_display_host(options.lab_host))}:{options.lab_port}/lab/tree/notebooks"
     return f"{url}?token={token}" if token else url
 
 
@@ -194,7 +295,9 @@ def _url_host(host: str) -> str:
 
 
 def voila_command(config_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "voila", str(APPS_DIR), f"--Voila.config_file_paths={config_dir}"]
+    """Voilà through :mod:`workbook.voila_server` (host allow-list, the page's XSRF cookie)."""
+    server = (sys.executable, "-m", "workbook.voila_server")
+    return [*server, str(APPS_DIR), f"--Voila.config_file_paths={config_dir}"]
 
 
 def lab_command(host: str, port: int, *, open_browser: bool = False) -> list[str]:
@@ -243,9 +346,12 @@ def banner(
     ]
     if options.lab_port:
         lines.append(i18n.t("serve.banner.lab", url=lab_url(options, lab_token)))
+        local = options.lab_host in LOOPBACK_NAMES
+        lines.append(i18n.t("serve.banner.lab_local" if local else "serve.banner.lab_network"))
+    lines.append(i18n.t("serve.banner.hosts", hosts=", ".join(allowed_hosts(options))))
     lines.append(i18n.t("serve.banner.data", url=_shown_store(env)))
     lines.append(i18n.t("serve.banner.after", cmd=_command(), options=_store_options(options, env)))
-    if options.host in ("127.0.0.1", "localhost", "::1") and not options.public_url:
+    if options.host in LOOPBACK_NAMES and not options.public_url:
         lines.append(i18n.t("serve.banner.local_only"))
     if not options.verbose:
         lines.append(i18n.t("serve.banner.logs", folder=Path(env[DATA_DIR_ENV]) / "server"))
@@ -346,7 +452,10 @@ def _tail(path: Path | None, lines: int = 30) -> str:
 
 def serve(options: ServeOptions) -> int:
     """Run Voilà (and JupyterLab) until Ctrl+C or SIGTERM; returns the exit code of Voilà."""
-    trainer_code = options.trainer_code or os.environ.get("WORKBOOK_TRAINER_CODE") or new_trainer_code()
+    given = options.trainer_code or os.environ.get("WORKBOOK_TRAINER_CODE")
+    if given:
+        check_trainer_code_strength(given)  # before anything starts: the message is the only output
+    trainer_code = given or new_trainer_code()
     env = server_environment(options, trainer_code)
     config_dir = Path(env[DATA_DIR_ENV]) / "server"
     config_dir.mkdir(parents=True, exist_ok=True)
@@ -355,7 +464,7 @@ def serve(options: ServeOptions) -> int:
     children = [_start(voila_command(config_dir), env, logs["voila"])]
     lab_token = secrets.token_hex(24) if options.lab_port else None
     if options.lab_port:
-        lab = lab_command(options.host, options.lab_port)
+        lab = lab_command(options.lab_host, options.lab_port)
         children.append(_start(lab, lab_environment(env, lab_token), logs["lab"]))
     remember_store(env)
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -63,7 +64,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,46 @@ MAX_CHARS = {
 }
 
 TRAINER_HASH_ITERATIONS = 200_000  # PBKDF2-HMAC-SHA256; ~0.1 s per check, slow for a guesser
+GUARD_SCOPE = "trainer_dashboard"  # one guard for the dashboard's code, shared by every page and kernel
+
+
+@dataclass(frozen=True)
+class CodeGuardPolicy:
+    """How wrong trainer codes slow a guesser down (seconds); kept in the store, so new pages share it.
+
+    The first ``free_failures`` wrong codes in a row cost nothing (typos); after that each one makes
+    the next attempt wait ``base_delay_s`` doubled per failure, at most ``max_delay_s``; from
+    ``lockout_failures`` wrong codes in a row on, every further wrong code locks the dashboard for
+    ``lockout_s``. The right code resets the count. With the defaults a guesser gets 10 codes in the
+    first ≈ 2 minutes, then one per 15 minutes (≈ 100 a day) — against the 32⁶ ≈ 10⁹ codes of
+    a generated trainer code.
+
+    >>> CodeGuardPolicy().wait_after(5), CodeGuardPolicy().wait_after(10)
+    (4.0, 900.0)
+    """
+
+    free_failures: int = 3
+    base_delay_s: float = 2.0
+    max_delay_s: float = 60.0
+    lockout_failures: int = 10
+    lockout_s: float = 15 * 60.0
+
+    def wait_after(self, failures: int) -> float:
+        """Seconds before the next attempt is taken, after ``failures`` wrong codes in a row."""
+        if failures >= self.lockout_failures:
+            return self.lockout_s
+        if failures <= self.free_failures:
+            return 0.0
+        return min(self.base_delay_s * 2 ** (failures - self.free_failures - 1), self.max_delay_s)
+
+
+DEFAULT_GUARD = CodeGuardPolicy()
+
 # OWASP CSV-injection guidance: text starting with these may be run as a formula by a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Full-width forms too: Chinese input methods type them, and WPS / Excel may read ＝ as =.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# A spreadsheet skips these before a formula (" =1+1", "\n=1+1"), so they are looked through.
+FORMULA_LEADING_SPACE = " \t\r\n\u00a0\u3000"
 ANSWER_PREFIX = "answer."  # column name prefix of expanded answers
 EXPORT_FORMATS = (".xlsx", ".csv")
 
@@ -215,6 +254,25 @@ class Attempt:
     team_id: int | None = None
     respondent_id: int | None = None
     trainee: str | None = None
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of one trainer-code attempt (:meth:`Store.check_trainer_code`).
+
+    ``ok``: the code was right. ``checked``: it was compared at all (False while a wait or a lockout
+    runs: the attempt is refused unseen, so guessing faster gains nothing). ``failures``: wrong codes
+    in a row so far (before the reset, when ``ok``). ``wait_s``: seconds until the next attempt is
+    taken. ``locked``: the wait is a lockout (``CodeGuardPolicy.lockout_failures`` reached).
+    ``last_failure_at``: when the last wrong code came (UTC), or None.
+    """
+
+    ok: bool
+    checked: bool
+    failures: int
+    wait_s: float
+    locked: bool
+    last_failure_at: datetime | None = None
 
 
 # --- Tables -----------------------------------------------------------------------------------------
@@ -339,6 +397,18 @@ class AttemptRow(Base):
             self.id, self.idempotency_key, self.task_id, self.correct, self.answer_summary,
             self.attempted_at, self.session_id, self.team_id, self.respondent_id, self.trainee,
         )  # fmt: skip
+
+
+class CodeGuardRow(Base):
+    """Wrong trainer codes in a row, and until when attempts are refused, per guarded code."""
+
+    __tablename__ = "code_guards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- Connecting -------------------------------------------------------------------------------------
@@ -597,6 +667,22 @@ def verify_trainer_code(code: str, stored: str | None) -> bool:
     return hmac.compare_digest(digest.hex(), expected)
 
 
+SECURITY_LOG = logging.getLogger("workbook.security")
+
+
+def _log_attempt(scope: str, result: CodeCheck) -> None:
+    """One line per trainer-code attempt: a guesser shows up in the server's log."""
+    if result.ok:
+        SECURITY_LOG.info("%s: trainer code accepted (%d wrong before)", scope, result.failures)
+    elif not result.checked:
+        kind = "lockout" if result.locked else "back-off"
+        SECURITY_LOG.warning("%s: attempt refused unchecked, %.0f s of %s left (%d wrong in a row)", scope,
+                             result.wait_s, kind, result.failures)  # fmt: skip
+    else:
+        SECURITY_LOG.warning("%s: wrong trainer code (%d in a row; next attempt in %.0f s%s)", scope,
+                             result.failures, result.wait_s, ", locked" if result.locked else "")  # fmt: skip
+
+
 # --- Tables as DataFrames ---------------------------------------------------------------------------
 
 SUBMISSION_COLUMNS = (
@@ -651,13 +737,17 @@ def expand_answers(submissions: pd.DataFrame) -> pd.DataFrame:
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
 
-    Any text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
-    single quote in front (OWASP, "CSV Injection"), so Excel and WPS show it as text
-    instead of evaluating e.g. ``=HYPERLINK(...)``. Numbers, booleans and dates are left
-    alone: ``-3`` as a number stays the number −3.
+    Any text cell starting with ``=``, ``+``, ``-``, ``@``, tab, carriage return or line
+    feed (:data:`FORMULA_PREFIXES`, with their full-width forms), also after leading spaces
+    or line breaks (``" =1+1"``, ``"\\n=1+1"``), gets a single quote in front (OWASP, "CSV
+    Injection"), so Excel and WPS show it as text instead of evaluating e.g.
+    ``=HYPERLINK(...)``. Numbers, booleans and dates are left alone: ``-3`` as a number stays
+    the number −3. Quoting of separators and double quotes inside a CSV field is the CSV
+    writer's (pandas quotes every field that holds one).
 
-    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "b": [-3, 4, 5]})).to_dict("list")
-    {'a': ["'=1+1", 'ok', "'-x"], 'b': [-3, 4, 5]}
+    >>> frame = pd.DataFrame({"a": ["=1+1", "ok", "-x", " =1+1", "\\n@SUM(A1)"], "b": [-3, 4, 5, 6, 7]})
+    >>> neutralise_formulas(frame).to_dict("list")
+    {'a': ["'=1+1", 'ok', "'-x", "' =1+1", "'\\n@SUM(A1)"], 'b': [-3, 4, 5, 6, 7]}
     """
     out = frame.copy()
     for column in out.columns:
@@ -665,7 +755,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
             continue
         try:
-            risky = values.str.startswith(FORMULA_PREFIXES, na=False).astype(bool)
+            stripped = values.str.lstrip(FORMULA_LEADING_SPACE)
+            risky = (
+                values.str.startswith(FORMULA_PREFIXES, na=False)
+                | stripped.str.startswith(FORMULA_PREFIXES, na=False)
+            ).astype(bool)
         except AttributeError:  # an object column without any text
             continue
         if risky.any():
@@ -1136,6 +1230,58 @@ class Store:
         existing = select(AttemptRow).where(AttemptRow.idempotency_key == key)
         return self._insert_or_fetch(build, existing).record()
 
+    # -- the trainer code's guard
+
+    def check_trainer_code(
+        self,
+        code: str,
+        stored_hash: str | None,
+        *,
+        scope: str = GUARD_SCOPE,
+        policy: CodeGuardPolicy = DEFAULT_GUARD,
+        now: datetime | None = None,
+    ) -> CodeCheck:
+        """Compare ``code`` with ``stored_hash`` unless a back-off or lockout is running; count failures.
+
+        The count and the time of the next allowed attempt live in the store (table
+        ``code_guards``, one row per ``scope``), so opening a new page, a new kernel or a second
+        server on the same database does not reset them. The check runs inside one write
+        transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the row is locked), so two pages
+        guessing at once are counted one after the other. Each attempt is logged to the
+        ``workbook.security`` logger (never the code itself).
+
+        >>> store = Store("sqlite://")
+        >>> stored = hash_trainer_code("K7M2QX", iterations=1000)
+        >>> [store.check_trainer_code("wrong", stored).failures for _ in range(3)]
+        [1, 2, 3]
+        >>> store.check_trainer_code("K7M2QX", stored).ok
+        True
+        >>> store.close()
+        """
+        now = now or datetime.now(UTC)
+        self._insert_or_fetch(
+            lambda _db: CodeGuardRow(scope=scope, failures=0),
+            select(CodeGuardRow).where(CodeGuardRow.scope == scope),
+        )  # the row exists before it is locked below
+        with self._writing() as db:
+            row = db.scalars(select(CodeGuardRow).where(CodeGuardRow.scope == scope).with_for_update()).one()
+            if row.retry_at is not None and now < row.retry_at:
+                wait = (row.retry_at - now).total_seconds()
+                result = CodeCheck(False, False, row.failures, wait, row.failures >= policy.lockout_failures,
+                                   row.last_failure_at)  # fmt: skip
+            elif verify_trainer_code(str(code), stored_hash):
+                result = CodeCheck(True, True, row.failures, 0.0, False, row.last_failure_at)
+                row.failures, row.retry_at = 0, None
+            else:
+                row.failures += 1
+                row.last_failure_at = now
+                wait = policy.wait_after(row.failures)
+                row.retry_at = now + timedelta(seconds=wait) if wait else None
+                locked = row.failures >= policy.lockout_failures
+                result = CodeCheck(False, True, row.failures, wait, locked, now)
+        _log_attempt(scope, result)
+        return result
+
     def _links(
         self, db: Session, source: str, session_id: int | None, team_id: int | None, respondent_id: int | None
     ) -> dict[str, int | None]:
@@ -1310,6 +1456,8 @@ __all__ = [
     "ATTEMPT_COLUMNS",
     "SUBMISSION_COLUMNS",
     "Attempt",
+    "CodeCheck",
+    "CodeGuardPolicy",
     "Respondent",
     "Store",
     "Submission",

@@ -254,6 +254,7 @@ def _chart_style() -> Iterator[None]:
         "font.family": "sans-serif",
         "font.sans-serif": plots.chinese_font_families(),
         "axes.unicode_minus": False,
+        **plots.LITERAL_TEXT,  # names typed by trainees are shown as typed, never as mathtext
     }
     with mpl.rc_context(rc):
         yield

@@ -63,6 +63,13 @@ class ScoringDefaults:
     ``alpha_min_respondents`` complete respondents and ``alpha_min_items`` items.
     ``n_weakest``: how many lowest-scoring dimensions :func:`score` calls the weakest.
     ``max_listed``: how many respondents or items an error message lists before "…".
+
+    Limits of an instrument file, checked before anything is built from it (a YAML "billion
+    laughs" file of a few hundred bytes would otherwise expand to gigabytes, and deep nesting
+    would exhaust Python's stack): ``max_file_bytes`` (the built-ins are 6–15 KB),
+    ``max_depth`` (nested lists / mappings; the built-ins need 6), ``max_aliases`` (``*name``
+    references; the built-ins use none) and ``max_nodes`` (values once every alias is
+    expanded; the built-ins have about 1,500).
     """
 
     weight_total: float = 1.0
@@ -71,6 +78,10 @@ class ScoringDefaults:
     alpha_min_items: int = 2
     n_weakest: int = 2
     max_listed: int = 8
+    max_file_bytes: int = 512 * 1024
+    max_depth: int = 32
+    max_aliases: int = 50
+    max_nodes: int = 50_000
 
 
 DEFAULTS = ScoringDefaults()
@@ -271,11 +282,12 @@ def parse_instrument(text: str, source: str = "<text>") -> Instrument:
     ...     print(err.keys, err.message("en").splitlines()[1][:38])
     ['instruments.yaml_syntax'] 1. line 3, column 8: YAML syntax error
     """
+    _check_size(len(text.encode("utf-8", errors="surrogatepass")), source)
     root = _compose(text, source)
     problems = list(_duplicate_keys(root))
     if problems:
         raise WorkbookInputError(source, [_at(root, key, loc, **p) for key, loc, p in problems])
-    data = yaml.SafeLoader("").construct_document(root)
+    data = _construct(root, source)
     try:
         instrument = Instrument.model_validate(data)
     except PydanticValidationError as exc:
@@ -410,6 +422,7 @@ def _load_file(path: Path) -> Instrument:
 def _load_cached(path: str, mtime_ns: int, size: int) -> Instrument:
     # Keyed on modification time and size, so an edited file is read again; instruments are frozen.
     file = Path(path)
+    _check_size(size, file.name)  # before reading: a huge file is refused without loading it
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -422,8 +435,25 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Instrument:
 # ------------------------------------------------------------------------------------------ YAML nodes
 
 
+def _check_size(n_bytes: int, source: str) -> None:
+    """Refuse a file larger than ``DEFAULTS.max_file_bytes`` before reading or parsing it."""
+    if n_bytes > DEFAULTS.max_file_bytes:
+        raise WorkbookInputError(
+            source,
+            [Problem("instruments.too_large", params={"size_kb": n_bytes / 1024,
+                                                      "limit_kb": DEFAULTS.max_file_bytes / 1024})],
+        )  # fmt: skip
+
+
 def _compose(text: str, source: str) -> yaml.Node:
+    """The YAML node tree of ``text``, after its nesting and aliases were found within the limits.
+
+    PyYAML's composer recurses once per nesting level and follows no limit of its own, so the
+    event stream (produced without recursion) is checked first; the expanded size is checked on
+    the composed tree, where each alias is still one shared node.
+    """
     try:
+        _check_events(yaml.parse(text, Loader=yaml.SafeLoader), source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -449,7 +479,85 @@ def _compose(text: str, source: str) -> yaml.Node:
         ) from None
     if not isinstance(root, yaml.MappingNode):
         raise WorkbookInputError(source, [Problem("instruments.not_a_mapping")])
+    _check_expanded_size(root, source)
+    _versions_as_text(root)
     return root
+
+
+def _check_events(events: Iterable[yaml.Event], source: str) -> None:
+    """Refuse nesting deeper than ``DEFAULTS.max_depth`` or more than ``DEFAULTS.max_aliases`` aliases.
+
+    Works on the parser's event stream, so a file of 5,000 ``[`` is refused at its 33rd
+    bracket, before any node or object exists.
+    """
+    depth = aliases = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > DEFAULTS.max_depth:
+                raise _limit(source, "instruments.too_deep", event, limit=DEFAULTS.max_depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > DEFAULTS.max_aliases:
+                raise _limit(source, "instruments.too_many_aliases", event, limit=DEFAULTS.max_aliases)
+
+
+def _limit(source: str, key: str, event: yaml.Event | yaml.Node, **params: object) -> WorkbookInputError:
+    line = event.start_mark.line + 1 if event.start_mark else 1
+    return WorkbookInputError(source, [Problem(key, params={"line": line, **params})])
+
+
+def _check_expanded_size(root: yaml.Node, source: str) -> None:
+    """Refuse a tree that counts more than ``DEFAULTS.max_nodes`` values once aliases are expanded.
+
+    An alias is the same node object as its anchor, so each node's expanded size is computed
+    once (memoised by identity): linear in the file, although the expansion itself may be
+    exponential ("billion laughs": 9 levels of 10 aliases make 10⁹ values from 800 bytes).
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            if isinstance(node, yaml.MappingNode):
+                children = [child for pair in node.value for child in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            else:
+                children = []
+            sizes[id(node)] = 1 + sum(size(child) for child in children)  # depth ≤ max_depth: no deep stack
+        return sizes[id(node)]
+
+    if size(root) > DEFAULTS.max_nodes:
+        raise WorkbookInputError(
+            source, [Problem("instruments.too_many_nodes", params={"limit": DEFAULTS.max_nodes})]
+        )
+
+
+def _versions_as_text(root: yaml.MappingNode) -> None:
+    """Read ``version:`` as the text typed: ``1.10`` stays "1.10" (YAML would make it the float 1.1)."""
+    for key, value in root.value:
+        if key.value == "version" and isinstance(value, yaml.ScalarNode) and value.style is None:
+            value.tag = "tag:yaml.org,2002:str"
+
+
+def _construct(root: yaml.Node, source: str) -> Any:
+    """Python values from the checked node tree; a tag that is not plain data becomes one error.
+
+    The safe loader never runs code (``!!python/object/apply`` is refused, not executed); this
+    turns its refusal, and any other value it cannot build, into the workbook's own message.
+    """
+    try:
+        return yaml.SafeLoader("").construct_document(root)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise WorkbookInputError(
+            source,
+            [Problem("instruments.yaml_value",
+                     params={"line": mark.line + 1 if mark else 1, "problem": problem})],
+        ) from None  # fmt: skip
 
 
 def _duplicate_keys(node: yaml.Node, loc: tuple = ()) -> Iterable[tuple[str, tuple, dict]]:
@@ -457,6 +565,8 @@ def _duplicate_keys(node: yaml.Node, loc: tuple = ()) -> Iterable[tuple[str, tup
     if isinstance(node, yaml.MappingNode):
         seen = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):  # `? [a, b]: x`: refused when constructed
+                continue
             if key.value in seen:
                 yield "instruments.duplicate_key", (*loc, key.value), {"name": key.value}
             seen.add(key.value)
