@@ -1174,7 +1174,7 @@ def pulse_summary(submissions: pd.DataFrame) -> PulseSummary | None:
     ...     "answers": [{"recommend": 10, "csat": 5, "ces": 6, "comment": "很好"},
     ...                 {"recommend": 6, "csat": 3, "ces": 4}, {"recommend": 9, "csat": 4, "ces": 5}]})
     >>> s = pulse_summary(frame)
-    >>> round(s.nps["nps"], 1), round(s.csat, 1), s.ces, s.comments["comment"].tolist()
+    >>> round(float(s.nps["nps"]), 1), round(s.csat, 1), s.ces, s.comments["comment"].tolist()
     (33.3, 66.7, 5.0, ['很好'])
     """
     from workbook import satisfaction

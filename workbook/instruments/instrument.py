@@ -550,9 +550,12 @@ def _construct(root: yaml.Node, source: str) -> Any:
     """
     try:
         return yaml.SafeLoader("").construct_document(root)
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
+    except Exception as exc:  # PyYAML's constructors fail in many ways on odd tags
+        # e.g. "!!timestamp" on a mapping raises AttributeError inside PyYAML: still the user's file
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or (
+            str(exc).splitlines()[0] if isinstance(exc, yaml.YAMLError) else "!!"
+        )
         raise WorkbookInputError(
             source,
             [Problem("instruments.yaml_value",
