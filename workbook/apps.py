@@ -257,20 +257,20 @@ class SelfAssessmentApp(_App):
         self._captions: dict[str, w.HTML] = {
             k: w.HTML() for k in ("code", "name", "team", "instrument", "account")
         }
-        field = w.Layout(flex_flow="column", align_items="stretch", width="100%", max_width="30em")
-        self.account_row = w.VBox([self._captions["account"], self.account], layout=field)
+
+        def field(caption: str, control: w.Widget) -> w.VBox:  # the caption above: room for long words
+            layout = w.Layout(flex_flow="column", align_items="stretch", width="100%", max_width="30em")
+            return w.VBox([self._captions[caption], control], layout=layout)
+
+        self.account_row = field("account", self.account)
         self.setup_box.children = [
             self.joined,
-            w.VBox([self._captions["team"], self.team_picker], layout=field),
-            w.VBox([self._captions["instrument"], self.instrument_picker], layout=field),
+            field("team", self.team_picker),
+            field("instrument", self.instrument_picker),
             self.account_row,
             self.start_button,
         ]
-        join_box = w.VBox([
-            w.VBox([self._captions["code"], self.code], layout=field),
-            w.VBox([self._captions["name"], self.name], layout=field),
-            self.join_button,
-        ])  # fmt: skip
+        join_box = w.VBox([field("code", self.code), field("name", self.name), self.join_button])
         self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip
         self.widget.add_class("wb-self")
@@ -481,7 +481,10 @@ SELF_CSS = """
 .wb-self .widget-text, .wb-self .widget-combobox, .wb-self .widget-dropdown { height: auto; width: 100%; }
 .wb-self .jupyter-button { min-height: 44px; height: auto; font-size: 16px; padding: 6px 18px;
   white-space: normal; }
-.wb-self .widget-toggle-buttons .jupyter-button { min-height: 40px; padding: 4px 10px; }
+.wb-self .widget-toggle-buttons .jupyter-button { min-height: 40px; padding: 4px 10px; width: auto; }
+.wb-self .widget-toggle-buttons .widget-toggle-button { width: auto; }
+.wb-self .widget-toggle-buttons { flex-wrap: nowrap; width: auto; flex: 0 0 auto; }
+.wb-self .widget-toggle-buttons .btn-group { flex-wrap: nowrap; }
 .wb-self .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
 .wb-self h2 { font-size: 1.3em; }
 </style>

@@ -37,6 +37,7 @@ import html
 import json
 import logging
 import math
+import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -930,8 +931,28 @@ def dimension_chart_svg(result: InstrumentResult, lang: str, *, paired: bool = F
     return _radar_svg(names, scores, title, note, lang)
 
 
+# A unit never cut in two: a Latin word or number, or one Chinese character; opening brackets
+# stay with what follows them, closing ones and punctuation with what precedes them.
+_UNIT = re.compile(r"[（(「“\[]*(?:[A-Za-z0-9.%/+\-]+|\S)[）)」”\]，、。：；,.:;]*|\s+")
+
+
 def _lines(text: str, lang: str) -> list[str]:
-    return _wrap(text, 6 if lang == "zh" else 14).splitlines()
+    """``text`` in lines of at most about 6 em (Chinese) or 8.5 em (English), never mid-word.
+
+    >>> _lines("推荐意愿（NPS）", "zh")
+    ['推荐意愿', '（NPS）']
+    """
+    limit = 6.0 if lang == "zh" else 8.5
+    lines, line = [], ""
+    for unit in _UNIT.findall(text):
+        if line.strip() and _text_width((line + unit).rstrip()) > limit:
+            lines.append(line.strip())
+            line = unit.lstrip()
+        else:
+            line += unit
+    if line.strip():
+        lines.append(line.strip())
+    return lines or [text]
 
 
 def _svg_text(x: float, y: float, lines: list[str], anchor: str, size: float, colour: str = "#222") -> str:
