@@ -70,7 +70,7 @@ class ServeOptions:
     cull_idle_timeout: int = 3600  # a trainee who walked away for an hour gives their kernel back
     cull_interval: int = 60
     ping_timeout: int = 300  # a self-assessment page that sent no ping for this long has gone
-    spare_kernels: int = 4  # self-assessment kernels kept ready once the first pool is used
+    spare_kernels: int = 1  # self-assessment kernels kept ready once the first pool is used
     execution_timeout: int = 120  # one app notebook must run within this
     max_upload_mb: int = 32
     refill_delay: float = 1.0  # seconds before a used preheated kernel is replaced
@@ -84,8 +84,14 @@ def voila_config(options: ServeOptions) -> dict:
         LANDING: {"pool_size": 1},
         "trainer_dashboard.ipynb": {"pool_size": 1},
     }
-    pools["self_assessment.ipynb"] = {"pool_size": options.pool_size}
-    pools["value_matrix_explorer.ipynb"] = {"pool_size": max(1, options.pool_size // 4)}  # used in groups
+    # One kernel per trainee: two malloc arenas instead of one per thread keep each a few MB smaller.
+    pools["self_assessment.ipynb"] = {
+        "pool_size": options.pool_size,
+        "kernel_env_variables": {"MALLOC_ARENA_MAX": "2"},
+    }
+    # Used by groups later in the course: two ready kernels, the rest start when asked for (a few
+    # seconds each). A quarter of the class kept waiting all day cost 10 kernels (≈ 1.5 GB) for 40.
+    pools["value_matrix_explorer.ipynb"] = {"pool_size": max(1, min(2, options.pool_size // 4))}
     return {
         "Voila": {
             "ip": options.host,
