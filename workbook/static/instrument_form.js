@@ -34,7 +34,7 @@ const CSS = `
 .wbf .wbf-part { margin: 4px 0 8px 0; }
 .wbf .wbf-part-name { font-weight: bold; color: #444; margin-bottom: 2px; }
 .wbf .wbf-ends { display: flex; justify-content: space-between; gap: 12px; font-size: .85em;
-  color: #555; margin-bottom: 2px; }
+  color: #555; margin-bottom: 2px; max-width: calc(var(--n) * 64px); }
 .wbf .wbf-ends span:last-child { text-align: right; }
 .wbf .wbf-scale { display: grid; grid-template-columns: repeat(var(--n), minmax(0, 1fr)); gap: 6px;
   max-width: calc(var(--n) * 64px); }
@@ -134,8 +134,8 @@ function render({ model, el }) {
     group.setAttribute("aria-label", item.text + (part ? " · " + part.name : ""));
     if (numeric) {
       const n = item.options.length;
-      group.style.setProperty("--n", String(n));
-      group.style.setProperty("--half", String(Math.ceil(n / 2)));
+      box.style.setProperty("--n", String(n)); // the end labels span exactly the buttons' row
+      box.style.setProperty("--half", String(Math.ceil(n / 2)));
       if (n > 7) group.classList.add("wbf-long"); // 0–10: two rows of numbers on a phone
     }
     const chosen = element("div", "wbf-chosen");
