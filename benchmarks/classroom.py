@@ -400,10 +400,10 @@ def load_test(trainees: int, cull: bool = False) -> dict:
             at_once = server.memory_mb(used)
             server.wait_quiet(time.monotonic() + DEADLINE_S)  # the refills have started and rendered
             memory = server.memory_mb(used)
-            freed = asyncio.run(dead_browser(server.base, code, server)) if cull else None
+            rows, duplicates = stored(folder)  # the class's submissions, before the vanished phone's
+            freed = asyncio.run(dead_browser(server.base, new_session(folder), server)) if cull else None
         finally:
             server.stop()
-        rows, duplicates = stored(folder)
     renders = [p.render_s for p in people if p.render_s is not None]
     failures = [p.error for p in people if p.error]
     acknowledged = sum(p.acknowledged for p in people)
