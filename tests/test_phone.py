@@ -139,8 +139,12 @@ def test_a_trainee_on_a_phone_joins_by_link_answers_fixes_a_half_done_submit_and
     page.get_by_text("还有 2 道必答题未作答（第 1、3 题）").wait_for(timeout=30_000)
     marked = page.locator(".wbf-item.wbf-missing")
     expect(marked).to_have_count(2)
-    first = marked.nth(0).bounding_box()
-    assert first["y"] >= 0 and first["y"] + first["height"] / 2 <= SIZES[size][1], "not scrolled to"
+    page.wait_for_function(  # scrolled (smoothly) to the first one: its middle is on the screen
+        """() => { const box = document.querySelector('.wbf-item.wbf-missing').getBoundingClientRect();
+                   const middle = box.top + Math.min(box.height, window.innerHeight) / 2;
+                   return box.top >= -1 && middle <= window.innerHeight; }""",
+        timeout=10_000,
+    )
     page.screenshot(path=artifacts / f"phone-{size}-half-done.png")
 
     tap(page, 0, 9)  # recommend 9

@@ -237,40 +237,31 @@ class SelfAssessmentApp(_App):
         self.keeper.observe(lambda change: self.resume(change["new"]), names="restored")
         self.resumed = w.HTML()
         self.intro = w.HTML()
-        wide = {"width": "100%", "max_width": "22em"}
-        self.code = w.Text(layout=w.Layout(**wide))
-        self.name = w.Text(layout=w.Layout(**wide))
+        # Each field's caption is its own description, shown above it by SELF_CSS: a phone page of few
+        # widget models (each is synced to the browser when the page opens) with room for long words.
+        wide = {"width": "100%", "max_width": "26em"}
+        above = {"description_width": "initial"}
+        self.code = w.Text(layout=w.Layout(**wide), style=above)
+        self.name = w.Text(layout=w.Layout(**wide), style=above)
         self.join_button = w.Button(button_style="primary", icon="sign-in")
         self.join_button.on_click(lambda _: self.join())
         self.joined = w.HTML()
-        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(**wide))
-        self.instrument_picker = w.Dropdown(layout=w.Layout(width="100%", max_width="30em"))
+        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(**wide), style=above)
+        self.instrument_picker = w.Dropdown(layout=w.Layout(width="100%", max_width="30em"), style=above)
         self.instrument_picker.observe(lambda _: self._show_account(), names="value")
-        self.account = w.Text(layout=w.Layout(**wide))
+        self.account = w.Text(layout=w.Layout(**wide), style=above)
+        self.account_row = self.account  # shown only for questionnaires that rate one account
         self.start_button = w.Button(button_style="primary", icon="pencil")
         self.start_button.on_click(lambda _: self.start())
-        self.setup_box = w.VBox(layout=w.Layout(display="none"))
         self.form_box = w.VBox()
         self.result_heading = w.HTML()
         self.result = ResultView(lang=self.lang)
         self.result.widget.layout.display = "none"
-        self._captions: dict[str, w.HTML] = {
-            k: w.HTML() for k in ("code", "name", "team", "instrument", "account")
-        }
-
-        def field(caption: str, control: w.Widget) -> w.VBox:  # the caption above: room for long words
-            layout = w.Layout(flex_flow="column", align_items="stretch", width="100%", max_width="30em")
-            return w.VBox([self._captions[caption], control], layout=layout)
-
-        self.account_row = field("account", self.account)
-        self.setup_box.children = [
-            self.joined,
-            field("team", self.team_picker),
-            field("instrument", self.instrument_picker),
-            self.account_row,
-            self.start_button,
-        ]
-        join_box = w.VBox([field("code", self.code), field("name", self.name), self.join_button])
+        self.setup_box = w.VBox(
+            [self.joined, self.team_picker, self.instrument_picker, self.account, self.start_button],
+            layout=w.Layout(display="none"),
+        )
+        join_box = w.VBox([self.code, self.name, self.join_button])
         self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip
         self.widget.add_class("wb-self")
@@ -448,8 +439,10 @@ class SelfAssessmentApp(_App):
         state = self._resumed_state
         self.resumed.value = f"<p>✔ {_esc(t(f'apps.self.{state}', lang))}</p>" if state else ""
         self.intro.value = SELF_CSS + f"<p>{_esc(t('apps.self.intro', lang))}</p>"
-        for key, caption in self._captions.items():
-            caption.value = f"<b>{_esc(t(f'apps.self.{key}', lang))}</b>"
+        fields = {"code": self.code, "name": self.name, "team": self.team_picker,
+                  "instrument": self.instrument_picker, "account": self.account}  # fmt: skip
+        for key, field in fields.items():
+            field.description = t(f"apps.self.{key}", lang)
         self.code.placeholder = t("apps.self.code_placeholder", lang)
         self.name.placeholder = t("apps.self.name_placeholder", lang)
         self.team_picker.placeholder = t("apps.self.team_placeholder", lang)
@@ -478,7 +471,11 @@ SELF_CSS = """
 .wb-self { max-width: 100%; overflow-x: hidden; box-sizing: border-box; }
 .wb-self .widget-text input, .wb-self .widget-combobox input, .wb-self .widget-dropdown select {
   min-height: 44px; font-size: 16px; box-sizing: border-box; }
-.wb-self .widget-text, .wb-self .widget-combobox, .wb-self .widget-dropdown { height: auto; width: 100%; }
+.wb-self .widget-text, .wb-self .widget-combobox, .wb-self .widget-dropdown { height: auto; width: 100%;
+  flex-direction: column; align-items: stretch; margin-bottom: 6px; }
+.wb-self .widget-text > .widget-label, .wb-self .widget-combobox > .widget-label,
+.wb-self .widget-dropdown > .widget-label { width: auto; max-width: none; text-align: left; font-weight: bold;
+  line-height: 1.4; height: auto; white-space: normal; margin: 4px 0 2px 0; }
 .wb-self .jupyter-button { min-height: 44px; height: auto; font-size: 16px; padding: 6px 18px;
   white-space: normal; }
 .wb-self .widget-toggle-buttons .jupyter-button { min-height: 40px; padding: 4px 10px; width: auto; }
