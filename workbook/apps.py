@@ -470,12 +470,12 @@ SELF_CSS = """
 <style>
 .wb-self { max-width: 100%; overflow-x: hidden; box-sizing: border-box; }
 .wb-self .widget-text input, .wb-self .widget-combobox input, .wb-self .widget-dropdown select {
-  min-height: 44px; font-size: 16px; box-sizing: border-box; }
+  min-height: 44px; height: 44px; flex: 0 0 auto; font-size: 16px; box-sizing: border-box; }
 .wb-self .widget-text, .wb-self .widget-combobox, .wb-self .widget-dropdown { height: auto; width: 100%;
   flex-direction: column; align-items: stretch; margin-bottom: 6px; }
 .wb-self .widget-text > .widget-label, .wb-self .widget-combobox > .widget-label,
-.wb-self .widget-dropdown > .widget-label { width: auto; max-width: none; text-align: left; font-weight: bold;
-  line-height: 1.4; height: auto; white-space: normal; margin: 4px 0 2px 0; }
+.wb-self .widget-dropdown > .widget-label { flex: 0 0 auto; width: auto; max-width: none; text-align: left;
+  font-weight: bold; line-height: 1.4; height: auto; white-space: normal; margin: 4px 0 2px 0; }
 .wb-self .jupyter-button { min-height: 44px; height: auto; font-size: 16px; padding: 6px 18px;
   white-space: normal; }
 .wb-self .widget-toggle-buttons .jupyter-button { min-height: 40px; padding: 4px 10px; width: auto; }
