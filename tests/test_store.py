@@ -36,12 +36,12 @@ from workbook.store import (
     Store,
     database_url,
     expand_answers,
-    respondent_id,
     hash_trainer_code,
     neutralise_formulas,
     new_join_code,
     new_key,
     normalize_join_code,
+    respondent_id,
     verify_trainer_code,
 )
 
