@@ -88,8 +88,120 @@ def test_a_trainee_sees_only_their_own_team(store, dashboard):
     theirs.form.set_answers({"recommend": 10, "csat": 5, "ces": 7})
     theirs.form.submit()
     assert ours.team_result().index == 0 and theirs.team_result().index == 100
-    page = ours.result.header.value + ours.result_heading.value
-    assert "二队" not in page
+    page = ours.result.html + ours.result_heading.value
+    assert "二队" not in page and "一队" in page
+
+
+def test_the_team_result_is_shown_only_after_ones_own_submission(store, dashboard):
+    code = dashboard.session.code
+    for name, answers in (
+        ("张三", {"recommend": 9, "csat": 4, "ces": 6}),
+        ("李四", {"recommend": 5, "csat": 2, "ces": 3}),
+    ):
+        member = join(store, code, "华东一组", name=name)
+        member.form.set_answers(answers)
+        member.form.submit()
+    newbie = join(store, code, "华东一组", name="王五")  # answered nothing yet
+    assert newbie.team_result() is None
+    assert newbie.result.widget.layout.display == "none" and newbie.result_heading.value == ""
+    assert "张三" not in newbie.result.html and "综合指数" not in newbie.result.html
+    newbie.form.set_answers({"recommend": 7})
+    assert newbie.form.submit() is False and newbie.team_result() is None  # a refused submit is not one
+    newbie.form.set_answers({"csat": 3, "ces": 4})
+    assert newbie.form.submit()
+    assert newbie.team_result().n_respondents == 3 and newbie.result.widget.layout.display is None
+    assert "华东一组" in newbie.result_heading.value and "3" in newbie.result_heading.value
+
+
+def test_a_submission_for_another_account_does_not_show_this_accounts_team_result(store, dashboard):
+    code = dashboard.session.code
+    answers = {item: 4 for item in numeric_items("relationship")}
+    other = join(store, code, "一队", instrument="relationship", account="C1", name="甲")
+    other.form.set_answers(answers)
+    other.form.submit()
+    me = join(store, code, "一队", instrument="relationship", account="C2", name="乙")
+    me.form.set_answers(answers)
+    me.form.submit()  # for C2
+    me.account.value = "C1"
+    me.start()  # the same questionnaire for C1: not answered by me yet
+    assert me.team_result() is None and me.result.widget.layout.display == "none"
+
+
+def numeric_items(instrument_id: str) -> list[str]:
+    inst = apps.load_instrument(instrument_id)
+    return [item.id for item in inst.items if inst.scales[inst.scale_of(item)].numeric]
+
+
+def browser(store, code, team, name, token, **kwargs):
+    """A page in one browser: ``token`` is what that browser keeps; the page sends it on opening."""
+    app = apps.SelfAssessmentApp(store)
+    app.keeper.token = token
+    app.code.value, app.name.value = code, name
+    app.join()
+    app.team_picker.value, app.instrument_picker.value = team, kwargs.get("instrument", "pulse")
+    app.start()
+    return app
+
+
+def test_the_same_name_in_two_browsers_is_two_respondents_and_nobody_is_overwritten(store, dashboard):
+    code = dashboard.session.code
+    first = browser(store, code, "华东一组", "张三", "a" * 32)
+    first.form.set_answers({"recommend": 10, "csat": 5, "ces": 7})
+    first.form.submit()
+    impostor = browser(store, code, "华东一组", "张三", "b" * 32)  # types the same name elsewhere
+    impostor.form.set_answers({"recommend": 0, "csat": 1, "ces": 1})
+    impostor.form.submit()
+    assert first.respondent.id != impostor.respondent.id
+    stored = store.submissions(dashboard.session)
+    assert stored["respondent"].tolist() == ["张三", "张三 (2)"]  # what the dashboard lists
+    # both count: the first one's answers were not replaced (index 100 and 0 → mean 50)
+    result = first.team_result()
+    assert result.n_respondents == 2 and result.index == pytest.approx(50)
+    assert [p.label for p in store.respondents(first.team)] == ["张三", "张三 (2)"]
+
+
+def test_the_same_browser_joining_again_is_the_same_respondent_and_may_revise(store, dashboard):
+    code = dashboard.session.code
+    first = browser(store, code, "一队", "张三", "c" * 32)
+    first.form.set_answers({"recommend": 10, "csat": 5, "ces": 7})
+    first.form.submit()
+    again = browser(store, code, "一队", "张三丰", "c" * 32)  # reloaded, typed the name differently
+    assert again.respondent.id == first.respondent.id
+    again.form.set_answers({"recommend": 0, "csat": 1, "ces": 1})
+    again.form.submit()
+    result = again.team_result()
+    assert result.n_respondents == 1 and result.index == 0  # the latest answers count, once
+    assert len(store.submissions(dashboard.session)) == 2
+
+
+def test_a_replayed_key_with_other_answers_is_refused_in_the_page(store, dashboard):
+    app = browser(store, dashboard.session.code, "一队", "张三", "d" * 32)
+    app.form.set_answers({"recommend": 9, "csat": 4, "ces": 6})
+    app.form.submit()
+    app._keep_draft()  # what the browser held while that submit was under way
+    forged = {**json.loads(json.dumps(app.keeper.draft)), "answers": {"recommend": 0, "csat": 1, "ces": 1},
+              "key": app.form.key, "sending": True}  # the same key, other answers  # fmt: skip
+    page = apps.SelfAssessmentApp(store)
+    page.keeper.token = "d" * 32
+    page.keeper.restored = forged
+    assert "store.key_conflict" in page.form.errors.error.keys
+    assert page.form.answers == {"recommend": 0, "csat": 1, "ces": 1}  # kept in the page
+    stored = store.submissions(dashboard.session)
+    assert len(stored) == 1 and stored["answers"].iloc[0] == {"recommend": 9, "csat": 4, "ces": 6}
+
+
+def test_a_link_with_the_code_joins_at_once_and_the_language_is_remembered(store, dashboard):
+    page = apps.SelfAssessmentApp(store)
+    page.keeper.lang = "en"  # the language this browser chose last time
+    page.keeper.url_code = dashboard.session.code  # the page's own ?code=
+    assert page.lang == "en" and page.join_button.description == "Join"
+    assert page.code.value == dashboard.session.code and page.session == dashboard.session
+    assert page.setup_box.layout.display is None and page.errors.message == ""
+    page.language.value = "zh"
+    assert page.keeper.lang == "zh"  # the browser keeps the new choice
+    wrong = apps.SelfAssessmentApp(store)
+    wrong.keeper.url_code = "ZZZZZZ"
+    assert "ZZZZZZ" in wrong.errors.message and wrong.code.value == "ZZZZZZ"
 
 
 def test_relationship_rates_one_account_and_asks_for_it(store, dashboard):
@@ -98,7 +210,7 @@ def test_relationship_rates_one_account_and_asks_for_it(store, dashboard):
     app.account.value = "C00017 华东精密"
     app.start()
     assert app.errors.message == "" and app.form is not None
-    app.form.set_answers({item: 4 for item in app.form.rows if app.form.rows[item].scale.numeric})
+    app.form.set_answers({item: 4 for item in numeric_items("relationship")})
     app.form.submit()
     stored = store.submissions(dashboard.session)
     assert stored["account"].tolist() == ["C00017 华东精密"]
@@ -123,10 +235,8 @@ def test_language_switch_keeps_the_answers_and_relabels(store, dashboard):
 
 def test_service_grading_keeps_the_dealer_class_with_the_answers(store, dashboard):
     app = join(store, dashboard.session.code, "经销商组", instrument="service_grading")
-    app.form.segment_picker.value = "B"
-    app.form.set_answers(
-        {item: 3 for item in app.form.answers or app.form.rows if app.form._applies(app.form.rows[item])}
-    )
+    app.form.segment = "B"
+    app.form.set_answers({item: 3 for item, spec in app.form.items.items() if app.form._applies(spec)})
     app.form.submit()
     stored = store.submissions(dashboard.session)["answers"].iloc[0]
     assert stored[apps.SEGMENT_KEY] == "B"
@@ -136,12 +246,13 @@ def test_service_grading_keeps_the_dealer_class_with_the_answers(store, dashboar
 def tick(app, answers):
     """Answer as a person does, one click per item (each click updates the browser's draft)."""
     for item, value in answers.items():
-        app.form.rows[item].set(value)
+        app.form.widget.answers = {**app.form.widget.answers, item: value}  # as the page sends it
 
 
 def reopen(store, old):
     """A new page in the same browser: the draft it kept goes through JSON to the new kernel."""
     page = apps.SelfAssessmentApp(store)
+    page.keeper.token = old.token  # the same browser: the same token comes first
     page.keeper.restored = json.loads(json.dumps(old.keeper.draft))
     return page
 

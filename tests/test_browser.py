@@ -33,10 +33,15 @@ def submit_pulse(page, code: str, team: str, name: str, options: tuple[int, int,
 
 
 def tick(page, options, first: int = 0) -> None:
-    """Tick option position ``options[i]`` of radio group ``first + i``."""
-    groups = page.locator(".widget-radio-box")
+    """Tap option position ``options[i]`` of the scale of question ``first + i`` (buttons in order)."""
+    groups = page.locator(".wbf-scale")
     for group, option in enumerate(options, first):
-        groups.nth(group).locator("input").nth(option).check()
+        groups.nth(group).locator("button").nth(option).click()
+
+
+def is_ticked(page, group: int, option: int) -> bool:
+    button = page.locator(".wbf-scale").nth(group).locator("button").nth(option)
+    return button.get_attribute("aria-checked") == "true"
 
 
 def start_pulse(page, code: str, team: str, name: str) -> None:
@@ -47,7 +52,7 @@ def start_pulse(page, code: str, team: str, name: str) -> None:
     page.get_by_placeholder("选择或输入团队名称").fill(team)
     page.locator("select").select_option(label="客户脉搏调查（NPS / CSAT / CES）")
     page.get_by_role("button", name="开始填写").click()
-    page.locator(".widget-radio-box").first.wait_for(timeout=30_000)
+    page.locator(".wbf-scale").first.wait_for(timeout=30_000)
 
 
 def unlock_and_create(browser, url: str, title: str):
@@ -81,12 +86,11 @@ def test_trainee_submits_and_the_dashboard_shows_it_within_its_refresh(classroom
     trainee = open_app(browser, f"{classroom.url}/self_assessment.ipynb")
     submit_pulse(trainee, code.lower(), "华东一组", "张三", (9, 3, 5))  # recommend 9, csat 4, ces 6
     trainee.screenshot(path=artifacts / "self-assessment-submitted.png", full_page=True)
-    groups = trainee.locator(".widget-radio-box")
 
     # The language switch relabels the page and keeps the answers.
     trainee.get_by_role("button", name="English").click()
     trainee.get_by_role("button", name="Join").wait_for(timeout=30_000)
-    assert groups.nth(0).locator("input").nth(9).is_checked()
+    assert is_ticked(trainee, 0, 9)
     trainee.screenshot(path=artifacts / "self-assessment-english.png", full_page=True)
 
     # The dashboard picks the submission up by itself (refresh every 5 s).
@@ -147,9 +151,7 @@ def test_answers_survive_a_dead_kernel_and_the_page_reopens_by_itself(classroom,
 
     # The page reopens with a new kernel by itself and fills the answers in again.
     page.get_by_text("已恢复您在本浏览器中尚未提交的答案").wait_for(timeout=90_000)
-    groups = page.locator(".widget-radio-box")
-    assert groups.nth(0).locator("input").nth(7).is_checked()
-    assert groups.nth(1).locator("input").nth(2).is_checked()
+    assert is_ticked(page, 0, 7) and is_ticked(page, 1, 2)
     page.screenshot(path=artifacts / "self-assessment-restored.png", full_page=True)
     tick(page, (4,), first=2)
     page.get_by_role("button", name="提交").click()

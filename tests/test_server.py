@@ -65,6 +65,11 @@ def test_voila_config_pools_follow_the_class_size():
     config = voila_config(ServeOptions(pool_size=40, host="0.0.0.0", port=9000))
     pools = config["VoilaKernelManager"]["kernel_pools_config"]
     assert pools["self_assessment.ipynb"]["pool_size"] == 40
-    assert pools["value_matrix_explorer.ipynb"]["pool_size"] == 10
+    assert pools["value_matrix_explorer.ipynb"]["pool_size"] == 2  # two ready; more start on demand
+    # After the class has arrived only one spare is refilled, and pages that stop pinging lose their kernel.
+    paced = config["PacedKernelManager"]
+    assert paced["refill_pool_sizes"] == {"self_assessment.ipynb": 1}
+    assert paced["pinged_notebooks"] == {"self_assessment.ipynb": 300}
+    assert config["MappingKernelManager"]["cull_interval"] <= 60
     assert {*APPS, LANDING} <= set(pools)
     assert config["Voila"]["ip"] == "0.0.0.0" and config["Voila"]["port"] == 9000

@@ -41,6 +41,7 @@ from workbook.store import (
     new_join_code,
     new_key,
     normalize_join_code,
+    respondent_id,
     verify_trainer_code,
 )
 
@@ -230,9 +231,47 @@ def test_respondents_named_or_anonymous(store, team):
     assert store.respondents(team) == [named, *anonymous, kept]
     assert {p.session_id for p in store.respondents(team)} == {team.session_id}
     other_team = store.add_team(team.session_id, "华北组")
-    with pytest.raises(WorkbookInputError) as moved:
+    store.submit(team, "pulse", "1.0", {"csat": 4}, key="k-kept", respondent=kept)
+    with pytest.raises(WorkbookInputError) as moved:  # has answered for its team: stays there
         store.add_respondent(other_team, anonymous_id="browser-7f3a")
     assert keys_of(moved) == ["store.respondent_other_team"]
+
+
+def test_a_typed_name_is_a_label_and_the_browser_id_decides_who_answered(store, team):
+    first = store.add_respondent(team, "张三", anonymous_id=respondent_id("a" * 20, team.session_id))
+    second = store.add_respondent(team, "张三", anonymous_id=respondent_id("b" * 20, team.session_id))
+    assert first.id != second.id and (first.label, second.label) == ("张三", "张三 (2)")
+    third = store.add_respondent(team, "张三", anonymous_id="browser-3")
+    assert third.label == "张三 (3)"
+    # The same browser again, under another name: the same respondent, its label kept.
+    assert store.add_respondent(team, "李四", anonymous_id=respondent_id("a" * 20, team.session_id)) == first
+    # Each answers; nobody's answers replace another's.
+    store.submit(team, "pulse", "1.0", {"csat": 5}, key="k1", respondent=first)
+    store.submit(team, "pulse", "1.0", {"csat": 1}, key="k2", respondent=second)
+    frame = store.submissions(team.session_id)
+    assert frame["respondent"].tolist() == ["张三", "张三 (2)"]
+    assert frame["respondent_id"].nunique() == 2
+    # A label that happens to look numbered, a "%" or "_" in a name: still the first free label.
+    assert store.add_respondent(team, "张_", anonymous_id="browser-4").label == "张_"
+    assert store.add_respondent(team, "张三 (2)", anonymous_id="browser-5").label == "张三 (2) (2)"
+
+
+def test_a_member_who_has_not_answered_yet_may_move_to_another_team(store, team):
+    person = store.add_respondent(team, "王芳", anonymous_id="browser-9")
+    other = store.add_team(team.session_id, "华北组")
+    moved = store.add_respondent(other, "王芳", anonymous_id="browser-9")
+    assert (moved.id, moved.team_id, moved.label) == (person.id, other.id, "王芳")
+    assert store.respondents(team) == []
+
+
+def test_respondent_id_is_per_session_and_refuses_a_bad_token():
+    token = "0123456789abcdefABCD"
+    assert respondent_id(token, 1) == respondent_id(token, 1) != respondent_id(token, 2)
+    assert token not in respondent_id(token, 1) and len(respondent_id(token, 1)) == 42
+    for bad in ("short", "x" * 65, "has space 0123456789", None):
+        with pytest.raises(WorkbookInputError) as refused:
+            respondent_id(bad, 1)
+        assert keys_of(refused) == ["store.bad_token"]
 
 
 # --- submissions ------------------------------------------------------------------------------------

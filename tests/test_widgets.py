@@ -1,5 +1,7 @@
 """Widgets driven without a browser: set values, click, then read labels, HTML, numbers and PNG bytes."""
 
+import dataclasses
+import html
 import logging
 import re
 
@@ -11,6 +13,7 @@ from workbook import i18n
 from workbook import value_matrix as vm
 from workbook.datasets import simulate_customers
 from workbook.errors import WorkbookInputError, fail
+from workbook.form import FormComponent, _text_width, dimension_chart_svg
 from workbook.instruments import list_instruments, load_instrument, score
 from workbook.widgets import (
     ErrorBox,
@@ -39,77 +42,107 @@ def marked_rows(html: str) -> list[str]:
 # ================================================================ the form
 
 
+def items_of(form) -> dict[str, dict]:
+    """The items as the browser receives them: ``{item_id: item spec}``."""
+    return {item["id"]: item for section in form.widget.spec["sections"] for item in section["items"]}
+
+
+def tick(form, item: str, value, part: str | None = None) -> None:
+    """Play the browser: one button tapped (the page sends all its answers as one value)."""
+    answers = dict(form.widget.answers)
+    if part is None:
+        answers[item] = value
+    else:
+        answers[item] = {**answers.get(item, {}), part: value}
+    form.widget.answers = answers
+
+
+def click_submit(form) -> None:
+    """Play the browser's submit button (a message to the kernel)."""
+    form._on_message(form.widget, {"event": "submit"}, [])
+
+
 @pytest.mark.parametrize("instrument_id", sorted(list_instruments()["id"]))
 def test_form_is_built_from_any_instrument(instrument_id):
     inst = load_instrument(instrument_id)
     form = InstrumentForm(inst, lang="zh")
-    assert list(form.rows) == [item.id for item in inst.items]
-    assert form.progress.value == f"0 / {len(inst.items)} 已作答"
-    headings = " ".join(head.value for _, head, _ in form._sections)
+    spec = form.widget.spec
+    assert list(items_of(form)) == [item.id for item in inst.items]
+    assert form.progress == f"0 / {len(inst.items)} 已作答"
+    assert spec["title"] == inst.title.zh
+    headings = [section["name"] for section in spec["sections"]]
     for dim in inst.dimensions:
         assert dim.name.zh in headings
     for item in inst.items:
-        assert item.text.zh in form.rows[item.id].text.value
-        assert ('color:#c0392b">*</b>' in form.rows[item.id].text.value) == item.required
+        sent = items_of(form)[item.id]
+        assert sent["text"] == item.text.zh and sent["required"] == item.required
+    # One widget model for the whole questionnaire, however many items it has.
+    assert isinstance(form.widget, FormComponent)
 
 
-def test_scale_labels_on_the_options_and_paired_items_have_two_groups():
-    rel = InstrumentForm("relationship", lang="zh")
-    labels = [text for text, _ in rel.rows["sat_1"].controls[None].options]
-    assert labels == ["1 非常不同意", "2 不同意", "3 说不清", "4 同意", "5 非常同意"]
-    sq = InstrumentForm("servqual", lang="zh")
-    row = sq.rows["tangibles_1"]
-    assert list(row.controls) == ["expectation", "perception"]
-    assert [row.part_labels[p].value for p in row.controls] == ["期望", "感知"]
+def test_scale_labels_and_end_labels_and_paired_items_have_two_parts():
+    rel = items_of(InstrumentForm("relationship", lang="zh"))["sat_1"]
+    assert rel["kind"] == "scale" and [o["value"] for o in rel["options"]] == [1, 2, 3, 4, 5]
+    assert [o["label"] for o in rel["options"]] == ["非常不同意", "不同意", "说不清", "同意", "非常同意"]
+    assert (rel["low"], rel["high"]) == ("非常不同意", "非常同意")
+    nps = items_of(InstrumentForm("pulse", lang="zh"))["recommend"]
+    assert [o["value"] for o in nps["options"]] == list(range(11))  # 0–10: two rows on a phone
+    assert (nps["low"], nps["high"]) == ("完全不可能", "极有可能")
+    assert items_of(InstrumentForm("pulse", lang="en"))["touchpoint"]["kind"] == "choice"
+    sq = items_of(InstrumentForm("servqual", lang="zh"))["tangibles_1"]
+    assert [p["name"] for p in sq["parts"]] == ["期望", "感知"]
     # agree7 names only 1, 4 and 7
-    assert [text for text, _ in row.controls["perception"].options][:4] == [
-        "1 完全不同意",
-        "2",
-        "3",
-        "4 中立",
-    ]
+    assert [o["label"] for o in sq["options"]][:4] == ["完全不同意", "", "", "中立"]
 
 
 def test_progress_is_live_and_a_paired_item_counts_when_both_parts_are_answered():
     form = InstrumentForm("servqual", lang="zh")
-    form.rows["tangibles_1"].controls["expectation"].value = 6
-    assert form.progress.value == "0 / 22 已作答"  # perception still open
-    form.rows["tangibles_1"].controls["perception"].value = 5
-    assert form.progress.value == "1 / 22 已作答"
-    assert form.progress_bar.value == 1 and form.progress_bar.max == 22
-    assert "（已答 1/4）" in form._sections[0][1].value  # tangibles has 4 items
+    tick(form, "tangibles_1", 6, part="expectation")
+    assert form.progress == "0 / 22 已作答"  # perception still open
+    tick(form, "tangibles_1", 5, part="perception")
+    assert form.progress == "1 / 22 已作答"
+    assert (form.widget.status["done"], form.widget.status["total"]) == (1, 22)
+    assert form.widget.status["sections"]["tangibles"] == "（已答 1/4）"  # tangibles has 4 items
     assert form.answers == {"tangibles_1": {"expectation": 6, "perception": 5}}
 
 
-def test_half_done_submit_is_refused_naming_the_unanswered_items_and_keeping_answers():
+def test_what_the_page_sends_is_checked_like_any_input():
+    form = InstrumentForm("pulse", lang="en")
+    form.widget.answers = {"recommend": 11, "csat": "4", "ces": True, "nope": 1, "comment": "  "}
+    assert form.answers == {"csat": 4}  # off the scale, not a number, unknown, blank: dropped
+
+
+def test_half_done_submit_is_refused_marking_every_unanswered_item_and_keeping_answers():
     sent = []
     form = InstrumentForm("pulse", lang="zh", on_submit=lambda answers, key: sent.append(answers))
-    form.rows["csat"].controls[None].value = 4
-    assert form.submit() is False
+    tick(form, "csat", 4)
+    assert not form.widget.status["highlight"]  # nothing is marked before a submit
+    click_submit(form)
     assert sent == []
+    status = form.widget.status
     # questions 1 and 3 are required and open; the optional 4 and 5 are not named
-    assert "还有 2 道必答题未作答" in form.prompt.value
-    assert "第 1 题" in form.prompt.value and "第 3 题" in form.prompt.value
-    assert "第 2 题" not in form.prompt.value and "第 4 题" not in form.prompt.value
+    assert "还有 2 道必答题未作答（第 1、3 题）" in form.prompt
+    assert status["missing"] == ["recommend", "ces"] and status["highlight"]
+    assert status["first_missing"] == "recommend" and status["focus"] == 1  # the page scrolls there
     assert form.answers == {"csat": 4}
     assert form.missing() == ["recommend", "ces"]
-    # the prompt follows the answers: one left, then ready
-    form.rows["recommend"].controls[None].value = 9
-    assert "还有 1 道必答题未作答" in form.prompt.value
-    form.rows["ces"].controls[None].value = 6
-    assert "可以提交" in form.prompt.value
+    # the prompt and the marks follow the answers: one left, then ready
+    tick(form, "recommend", 9)
+    assert "还有 1 道必答题未作答（第 3 题）" in form.prompt
+    assert form.widget.status["missing"] == ["ces"]
+    tick(form, "ces", 6)
+    assert "可以提交" in form.prompt and not form.widget.status["highlight"]
     assert form.submit() is True
     assert sent == [PULSE_DONE]
-    assert "已提交" in form.prompt.value
+    assert "已提交" in form.prompt
 
 
-def test_prompt_lists_a_few_items_and_counts_the_rest():
+def test_prompt_names_every_unanswered_number():
     form = InstrumentForm("servqual", lang="en")
     assert form.submit() is False
-    # 22 open, 6 named, "and 16 more"
-    assert "22 required question(s) still unanswered" in form.prompt.value
-    assert "question 6 (" in form.prompt.value and "question 7 (" not in form.prompt.value
-    assert "and 16 more" in form.prompt.value
+    numbers = ", ".join(str(n) for n in range(1, 23))
+    assert f"22 required question(s) still unanswered (number {numbers})" in form.prompt
+    assert len(form.widget.status["missing"]) == 22
 
 
 def test_language_switch_relabels_everything_and_keeps_the_answers():
@@ -118,18 +151,20 @@ def test_language_switch_relabels_everything_and_keeps_the_answers():
     del answers["empathy_5"]
     form.set_answers(answers)
     form.submit()  # refused: the prompt must follow the language too
-    form.language.value = "en"
+    form._on_message(form.widget, {"event": "language", "lang": "en"}, [])  # the form's own switch
     assert form.lang == "en"
     assert form.answers == answers
-    assert form.progress.value == "21 / 22 answered"
-    assert "SERVQUAL service-quality questionnaire" in form.title.value
-    assert load_instrument("servqual").items[0].text.en in form.rows["tangibles_1"].text.value
-    assert form.rows["tangibles_1"].part_labels["perception"].value == "perception"
-    assert form.rows["tangibles_1"].controls["expectation"].options[0] == ("1 strongly disagree", 1)
-    assert "1 required question(s) still unanswered: question 22" in form.prompt.value
-    assert form.submit_button.description == "Submit" and form.language.description == "Language"
-    form.language.value = "zh"
-    assert form.answers == answers and form.progress.value == "21 / 22 已作答"
+    assert form.progress == "21 / 22 answered"
+    spec = form.widget.spec
+    assert spec["title"] == "SERVQUAL service-quality questionnaire" and spec["submit"] == "Submit"
+    assert items_of(form)["tangibles_1"]["text"] == load_instrument("servqual").items[0].text.en
+    assert [p["name"] for p in items_of(form)["tangibles_1"]["parts"]] == ["expectation", "perception"]
+    assert items_of(form)["tangibles_1"]["options"][0] == {"value": 1, "label": "strongly disagree"}
+    assert "1 required question(s) still unanswered (number 22)" in form.prompt
+    assert [language["name"] for language in spec["languages"]] == ["中文", "English"]
+    form.relabel("zh")
+    assert form.answers == answers and form.progress == "21 / 22 已作答"
+    assert InstrumentForm("pulse", language_switch=False).widget.spec["languages"] is None
 
 
 def test_submitted_paired_answers_score_as_gaps():
@@ -166,15 +201,15 @@ def test_set_answers_refuses_unknown_items_and_values_off_the_scale():
 
 def test_segment_must_be_chosen_and_hides_the_items_that_do_not_apply():
     form = InstrumentForm("service_grading", lang="zh")
-    assert form.progress.value == "0 / 18 已作答"
-    form.set_answers({item: 3 for item in form.rows})
+    assert form.progress == "0 / 18 已作答"
+    form.set_answers({item: 3 for item in form.items})
     assert form.submit() is False
-    assert "请先在上方选择适用对象" in form.prompt.value
-    form.segment_picker.value = "C"
+    assert "请先在上方选择适用对象" in form.prompt
+    form.widget.segment = "C"  # chosen in the page
     # 11 of the 18 items apply to class C dealers (the others name A and/or B in applies_to)
-    assert form.progress.value == "11 / 11 已作答"
-    assert "可以提交" in form.prompt.value  # the prompt moved on with the choice
-    assert form.rows["pre_3"].box.layout.display == "none"
+    assert form.progress == "11 / 11 已作答"
+    assert "可以提交" in form.prompt  # the prompt moved on with the choice
+    assert "pre_3" in form.widget.status["hidden"]
     assert "pre_3" not in form.answers and len(form.answers) == 11
     assert form.submit() is True
     assert form.score().segment == "C"
@@ -182,9 +217,10 @@ def test_segment_must_be_chosen_and_hides_the_items_that_do_not_apply():
         InstrumentForm("service_grading", segment="D")
     preset = InstrumentForm("service_grading", lang="en", segment="B")
     # 15 items apply to class B; pre_3 is for class A only
-    assert preset.progress.value == "0 / 15 answered" and preset.segment_picker.description == "Applies to"
-    assert preset.rows["pre_3"].box.layout.display == "none"
-    assert preset.rows["pre_1"].box.layout.display is None
+    assert preset.progress == "0 / 15 answered" and preset.widget.spec["segment"]["label"] == "Applies to"
+    assert "pre_3" in preset.widget.status["hidden"] and "pre_1" not in preset.widget.status["hidden"]
+    with pytest.raises(WorkbookInputError):
+        preset.segment = "D"
 
 
 def test_idempotency_key_is_reused_on_retry_and_new_after_a_change():
@@ -199,12 +235,12 @@ def test_idempotency_key_is_reused_on_retry_and_new_after_a_change():
     form.set_answers(PULSE_DONE)
     assert form.submit() is None  # failed, shown in the box
     assert form.submit() is True  # the retry
-    form.submit_button.click()  # a double click
+    click_submit(form)  # a double click
     assert calls[0] == calls[1] == calls[2] and len(calls[0]) == 32
-    form.rows["csat"].controls[None].value = 5
+    tick(form, "csat", 5)
     assert form.submit() is True
     assert calls[3] != calls[0]
-    form.rows["csat"].controls[None].value = 4  # back to the first answers: a new attempt, a new key
+    tick(form, "csat", 4)  # back to the first answers: a new attempt, a new key
     form.submit()
     assert calls[4] not in calls[:4]
 
@@ -236,11 +272,12 @@ def test_a_failing_callback_shows_a_friendly_box_logs_and_keeps_the_answers(capl
     box = form.errors.widget.value
     assert "出了点问题" in box and "secret" not in box and "Traceback" not in box
     assert form.answers == PULSE_DONE
-    assert not form.submit_button.disabled
+    assert not form.widget.status["busy"]  # the button is usable again
+    assert form.widget.error == box  # shown inside the form's component
     record = next(r for r in caplog.records if r.name == "workbook")
     assert record.exc_info is not None and "InstrumentForm.submit" in record.getMessage()
     # the box follows the language switch, and disappears after a success
-    form.language.value = "en"
+    form.relabel("en")
     assert "Something went wrong" in form.errors.widget.value
     form.on_submit = None
     assert form.submit() is True
@@ -280,16 +317,16 @@ def test_result_view_shows_radar_badge_weakest_and_plan():
     # pulse 9 / 4 / 6: scores 90, 75, 83.3; index 0.4·90 + 0.3·75 + 0.3·83.3 = 83.5 → good (70–85)
     # priorities (100 − score)·w: nps 10·0.4 = 4, csat 25·0.3 = 7.5, ces 16.7·0.3 = 5 → csat, ces, nps
     view = ResultView(score("pulse", PULSE_DONE, lang="en"), lang="en")
-    assert bytes(view.chart.value).startswith(PNG)
-    assert "Index 83.5 (out of 100)" in view.header.value
-    assert re.search(r"class='wb-badge'[^>]*>good</span>", view.header.value)
-    assert "satisfaction (CSAT): 75.0 (good)" in view.weakest.value
-    assert "customer effort (CES): 83.3" in view.weakest.value
-    plan = re.findall(r"<li[^>]*>(.*?)</li>", view.plan.value)
+    assert view.chart.startswith("<svg") and view.chart in view.html
+    assert "Index 83.5 (out of 100)" in view.header
+    assert re.search(r"class='wb-badge'[^>]*>good</span>", view.header)
+    assert "satisfaction (CSAT): 75.0 (good)" in view.weakest
+    assert "customer effort (CES): 83.3" in view.weakest
+    plan = re.findall(r"<li[^>]*>(.*?)</li>", view.plan)
     assert plan[0].startswith("satisfaction (CSAT) (75, good): ")
     assert plan[1].startswith("customer effort (CES) (83, good): ")
     assert plan[2].startswith("likelihood to recommend (NPS) (90, excellent): ")
-    assert view.spread.value == ""  # one rater
+    assert view.spread == ""  # one rater
 
 
 def test_result_view_marks_dimensions_where_raters_disagree():
@@ -303,20 +340,55 @@ def test_result_view_marks_dimensions_where_raters_disagree():
         }
     )
     view = ResultView(lang="en")
-    assert "appears here" in view.header.value and bytes(view.chart.value) == b""
+    assert "appears here" in view.header and view.chart == ""
     view.show(score("pulse", answers, lang="en"))
-    marked = marked_rows(view.spread.value)
+    marked = marked_rows(view.spread)
     assert len(marked) == 1 and "likelihood to recommend (NPS)" in marked[0] and "40.0" in marked[0]
-    assert "3 rater(s)" in view.header.value
+    assert "3 rater(s)" in view.header
 
 
 def test_result_view_of_a_paired_instrument_and_a_broken_result():
     view = ResultView(score("servqual", servqual_answers(6, 5), lang="zh"), lang="zh")
-    assert bytes(view.chart.value).startswith(PNG)
-    assert "综合指数" in view.header.value
-    first = view.chart.value
+    assert view.chart.startswith("<svg") and "stroke-dasharray" in view.chart  # the 50 ring
+    assert "综合指数" in view.header
+    first = view.chart
     assert view.show(object()) is None  # not a result: friendly box, the old chart stays
-    assert view.chart.value == first and "出了点问题" in view.errors.widget.value
+    assert view.chart == first and "出了点问题" in view.html and first in view.html
+
+
+def svg_box(svg: str) -> tuple[float, float, float, float]:
+    x, y, width, height = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+    return x, y, x + width, y + height
+
+
+def test_radar_labels_stay_inside_the_picture_and_are_escaped():
+    # Long names on every side: the picture's box grows to hold each wrapped label.
+    dims = ["信任度与忠诚度很长的名字", "关系<亲密>度", "忠诚度", "满意度", "沟通顺畅程度", "合作"]
+    result = score("relationship", {i.id: 4 for i in load_instrument("relationship").items}, lang="zh")
+    renamed = result.dimensions.assign(name=dims[: len(result.dimensions)])
+    svg = dimension_chart_svg(dataclasses.replace(result, dimensions=renamed), "zh")
+    x0, y0, x1, y1 = svg_box(svg)
+    texts = re.findall(
+        r'<text x="([-\d.]+)" y="([-\d.]+)" text-anchor="(\w+)" font-size="(\d+)"[^>]*>(.*?)</text>', svg
+    )
+    assert len(texts) == 2 * 6 + 1  # a label and a value per dimension, and the title
+    for x, y, anchor, size, body in texts:
+        x, y, size = float(x), float(y), float(size)
+        lines = [html.unescape(line) for line in re.findall(r"<tspan[^>]*>(.*?)</tspan>", body)]
+        width = max(_text_width(line) for line in lines) * size
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+        assert x0 <= left and left + width <= x1, lines  # inside the picture, left and right
+        assert y0 <= y - size and y + size * 1.2 * (len(lines) - 1) <= y1, lines  # and top and bottom
+    assert "关系&lt;亲密&gt;" in svg and "<亲密>" not in svg
+    # 6 characters per line in Chinese: the first name is cut into two lines
+    assert ">信任度与忠诚<" in svg and ">度很长的名字<" in svg
+
+
+def test_bars_when_fewer_than_three_dimensions():
+    result = score("pulse", PULSE_DONE, lang="en")
+    two = dataclasses.replace(result, dimensions=result.dimensions.iloc[:2])
+    svg = dimension_chart_svg(two, "en")
+    assert svg.count("<rect") == 2 and "<polygon" not in svg
 
 
 # ================================================================ explorers
@@ -486,5 +558,5 @@ def test_risk_threshold_tuner_with_the_previous_snapshot():
 def test_every_view_follows_the_active_language_by_default():
     with i18n.language("en"):
         assert NpsCalculator().lang == "en"
-        assert InstrumentForm("pulse").progress.value.endswith("answered")
+        assert InstrumentForm("pulse").progress.endswith("answered")
     assert NpsCalculator(lang="zh").output.value == "请输入三类受访者的人数。"

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.util
 import io
 import logging
 import math
 import os
+import secrets
 import sys
 import time
 import zipfile
@@ -39,13 +41,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from types import ModuleType
 
 import ipywidgets as w
 import pandas as pd
 
-from workbook import i18n, plots
+from workbook import i18n
 from workbook import value_matrix as vm
 from workbook.errors import WorkbookInputError, fail
+from workbook.form import BrowserDraft, ErrorBox, InstrumentForm, ResultView, safe_callback
 from workbook.i18n import label, t
 from workbook.instruments import (
     ACCOUNT_INSTRUMENTS,
@@ -63,17 +67,8 @@ from workbook.store import (
     Store,
     neutralise_formulas,
     normalize_join_code,
+    respondent_id,
     response_status,
-)
-from workbook.widgets import (
-    BrowserDraft,
-    DownloadLink,
-    ErrorBox,
-    InstrumentForm,
-    ProjectorSwitch,
-    ResultView,
-    ValueMatrixExplorer,
-    safe_callback,
 )
 
 LOG = logging.getLogger("workbook")
@@ -95,6 +90,27 @@ def _security_log_to_server() -> None:
 
 
 _security_log_to_server()
+
+
+def _lazy(name: str) -> ModuleType:
+    """Module ``name``, loaded on its first use (the standard library's ``LazyLoader`` recipe).
+
+    The self-assessment runs in one kernel per trainee and never draws a matplotlib chart; the
+    chart stack (≈ 50 MB per kernel) is loaded only by the apps that do.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+plots = _lazy("workbook.plots")
+widgets = _lazy("workbook.widgets")
 
 REFRESH_SECONDS = 5  # the dashboard's live refresh
 UPLOAD_MAX_BYTES = 10 * 2**20  # an upload travels through the page's websocket: keep it modest
@@ -205,12 +221,23 @@ def _download_link(content: bytes, filename: str, text: str, mime: str) -> str:
 class SelfAssessmentApp(_App):
     """自评: join a session with its code, pick team and instrument, fill in, submit, see the team result.
 
+    Made for a phone first: the questionnaire is one browser-side component
+    (:class:`~workbook.form.InstrumentForm`) and every control is at least 44 px high.
+
+    Who answered is decided by a random token kept in the trainee's browser
+    (:attr:`BrowserDraft.token <workbook.form.BrowserDraft.token>`), never by the typed name: the
+    same name from another browser is another respondent ("张三 (2)" on the dashboard); the same
+    browser joining again is the same respondent and may revise its answers (the latest count).
+
     The team result combines the latest submission of every member of the team for the same
     instrument (and key account): dimension radar, level, weakest dimensions, plan and rater
-    spread. Nothing of another team is ever shown.
+    spread. It is shown only to a trainee who has submitted that questionnaire (for that
+    account) themselves, so nobody's ratings are anchored by the team's, and only for the team
+    they joined. Nothing of another team is ever shown.
 
     Everything entered is also kept in the browser (:attr:`keeper`) until the server has
-    acknowledged the submit; a page opened again brings it back with :meth:`resume`.
+    acknowledged the submit; a page opened again brings it back with :meth:`resume`, in the
+    language last chosen. A link with ``?code=AB3K9Z`` fills in the code and joins at once.
 
     Parameters
     ----------
@@ -224,51 +251,68 @@ class SelfAssessmentApp(_App):
         super().__init__(lang)
         self.store = _open_store(store)
         self.session = self.team = self.respondent = None
-        self.respondent_key: str | None = None  # the member's anonymous id, kept in the browser's draft
+        self.token = secrets.token_hex(16)  # until the browser sends the one it keeps
         self.form: InstrumentForm | None = None
         self._resumed_state: str | None = None  # "resumed" / "resent" after a draft came back
         self.keeper = BrowserDraft(storage_key="self-assessment")
+        self.keeper.observe(self._on_browser_lang, names="lang")
+        self.keeper.observe(self._on_browser_token, names="token")
+        self.keeper.observe(self._on_browser_code, names="url_code")
         self.keeper.observe(lambda change: self.resume(change["new"]), names="restored")
         self.resumed = w.HTML()
         self.intro = w.HTML()
-        self.code = w.Text(layout=w.Layout(width="12em"))
-        self.name = w.Text(layout=w.Layout(width="16em"))
+        # Each field's caption is its own description, shown above it by SELF_CSS: a phone page of few
+        # widget models (each is synced to the browser when the page opens) with room for long words.
+        wide = {"width": "100%", "max_width": "26em"}
+        above = {"description_width": "initial"}
+        self.code = w.Text(layout=w.Layout(**wide), style=above)
+        self.name = w.Text(layout=w.Layout(**wide), style=above)
         self.join_button = w.Button(button_style="primary", icon="sign-in")
         self.join_button.on_click(lambda _: self.join())
         self.joined = w.HTML()
-        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(width="16em"))
-        self.instrument_picker = w.Dropdown(layout=w.Layout(width="24em"))
+        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(**wide), style=above)
+        self.instrument_picker = w.Dropdown(layout=w.Layout(width="100%", max_width="30em"), style=above)
         self.instrument_picker.observe(lambda _: self._show_account(), names="value")
-        self.account = w.Text(layout=w.Layout(width="20em"))
+        self.account = w.Text(layout=w.Layout(**wide), style=above)
+        self.account_row = self.account  # shown only for questionnaires that rate one account
         self.start_button = w.Button(button_style="primary", icon="pencil")
         self.start_button.on_click(lambda _: self.start())
-        self.setup_box = w.VBox(layout=w.Layout(display="none"))
         self.form_box = w.VBox()
         self.result_heading = w.HTML()
         self.result = ResultView(lang=self.lang)
         self.result.widget.layout.display = "none"
-        self._captions: dict[str, w.HTML] = {
-            k: w.HTML() for k in ("code", "name", "team", "instrument", "account")
-        }
-        join_row = w.HBox(
-            [self._captions["code"], self.code, self._captions["name"], self.name, self.join_button],
-            layout=w.Layout(align_items="center", flex_flow="row wrap"),
+        self.setup_box = w.VBox(
+            [self.joined, self.team_picker, self.instrument_picker, self.account, self.start_button],
+            layout=w.Layout(display="none"),
         )
-        self.account_row = w.HBox(
-            [self._captions["account"], self.account], layout=w.Layout(align_items="center")
-        )
-        self.setup_box.children = [
-            self.joined,
-            w.HBox([self._captions["team"], self.team_picker], layout=w.Layout(align_items="center")),
-            w.HBox(
-                [self._captions["instrument"], self.instrument_picker], layout=w.Layout(align_items="center")
-            ),
-            self.account_row,
-            self.start_button,
-        ]
-        self.widget = self._page(self.keeper, self.intro, join_row, self.setup_box, self.resumed,
+        join_box = w.VBox([self.code, self.name, self.join_button])
+        self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip
+        self.widget.add_class("wb-self")
         self.relabel(self.lang)
+
+    # ------------------------------------------------------------------ what the browser tells
+    @safe_callback
+    def _on_browser_lang(self, change) -> None:
+        if change["new"] in i18n.LANGUAGES and change["new"] != self.lang:
+            self.language.value = change["new"]  # relabels, as the person's own click would
+
+    @safe_callback
+    def _on_browser_token(self, change) -> None:
+        self.token = change["new"]  # checked where it is used (store.respondent_id)
+
+    @safe_callback
+    def _on_browser_code(self, change) -> None:
+        """The page was opened with ``?code=…`` (the dashboard's link or QR code): join that session."""
+        code = str(change["new"] or "").strip()
+        if code and self.session is None:
+            self.code.value = code
+            self.join()
+
+    def relabel(self, lang: str) -> None:
+        """Show the page in ``lang``; everything entered stays, and the browser keeps the choice."""
+        super().relabel(lang)
+        self.keeper.lang = self.lang
 
     # ------------------------------------------------------------------ steps
     @safe_callback
@@ -285,7 +329,11 @@ class SelfAssessmentApp(_App):
 
     @safe_callback
     def start(self) -> None:
-        """Step 2: join (or create) the team, then show the chosen questionnaire."""
+        """Step 2: join (or create) the team, then show the chosen questionnaire.
+
+        The respondent is this browser's (its token), labelled with the typed name; the same
+        browser starting again is the same respondent, whatever name it types.
+        """
         if self.session is None:
             raise fail("", "apps.self.join_first")
         team_name = self.team_picker.value.strip()
@@ -294,19 +342,17 @@ class SelfAssessmentApp(_App):
         instrument_id = self.instrument_picker.value
         if instrument_id in ACCOUNT_INSTRUMENTS and not self.account.value.strip():
             raise fail("", "apps.self.account_missing")
-        self.team = self.store.add_team(self.session, team_name)
-        # The same person found again (by name, or by the id their browser kept); a new one in another team.
-        same_team = self.respondent is None or self.respondent.team_id == self.team.id
-        known = self.respondent_key if same_team else None
-        self.respondent = self.store.add_respondent(self.team, self.name.value.strip() or None, known)
-        self.respondent_key = self.respondent.anonymous_id
+        team = self.store.add_team(self.session, team_name)
+        who = respondent_id(self.token, self.session)
+        self.respondent = self.store.add_respondent(team, self.name.value.strip() or None, who)
+        self.team = team
         kept = self.form.answers if self.form is not None and self.form.instrument.id == instrument_id else {}
         self.form = InstrumentForm(
-            instrument_id, lang=self.lang, on_submit=self._store_answers, on_change=self._keep_draft
-        )
+            instrument_id, lang=self.lang, on_submit=self._store_answers, on_change=self._keep_draft,
+            language_switch=False,  # the page's own switch relabels the form
+        )  # fmt: skip
         if kept:
             self.form.set_answers(kept)  # starting again with the same questionnaire keeps what was ticked
-        self.form.language.layout.display = "none"  # the page's own switch relabels the form
         self.form_box.children = [self.form.widget]
         self._keep_draft()
         self._show_team_result()
@@ -332,7 +378,6 @@ class SelfAssessmentApp(_App):
             "lang": self.lang,
             "code": self.code.value,
             "name": self.name.value,
-            "respondent": self.respondent_key,
             "team": self.team_picker.value,
             "instrument": self.form.instrument.id,
             "account": self.account.value,
@@ -347,12 +392,15 @@ class SelfAssessmentApp(_App):
         """Bring back a draft kept in the browser: join, team, questionnaire, answers; re-send a
         submit that was under way (same idempotency key, so it is stored once).
 
-        A draft older than :data:`DRAFT_MAX_AGE_S` or for a session that no longer exists is
-        dropped; whatever cannot be restored is left for the trainee to enter, with the usual
-        message in the page.
+        A draft older than :data:`DRAFT_MAX_AGE_S`, for a session that no longer exists, or for
+        another session than the one the page's link names, is dropped; whatever cannot be
+        restored is left for the trainee to enter, with the usual message in the page.
         """
         if not draft or time.time() - float(draft.get("saved", 0)) > DRAFT_MAX_AGE_S:
             return
+        linked = normalize_join_code(self.keeper.url_code or "")
+        if linked and linked != normalize_join_code(str(draft.get("code") or "")):
+            return  # the trainee followed a link to another session: start there
         self.language.value = i18n.normalize_language(draft.get("lang") or self.lang)
         self.code.value, self.name.value = draft.get("code") or "", draft.get("name") or ""
         self.join()
@@ -362,12 +410,11 @@ class SelfAssessmentApp(_App):
         self.team_picker.value = draft.get("team") or ""
         self.instrument_picker.value = draft["instrument"]
         self.account.value = draft.get("account") or ""
-        self.respondent_key = draft.get("respondent")
         self.start()
         if self.form is None:
             return
-        if self.form.segment_picker is not None and draft.get("segment"):
-            self.form.segment_picker.value = draft["segment"]
+        if self.form.instrument.segments and draft.get("segment"):
+            self.form.segment = draft["segment"]
         self.form.set_answers(draft.get("answers") or {}, key=draft.get("key"))
         self._resumed_state = "resent" if draft.get("sending") else "resumed"
         self._relabel()
@@ -377,10 +424,17 @@ class SelfAssessmentApp(_App):
             self._keep_draft()  # the new page's copy, should this kernel die too
 
     def team_result(self) -> InstrumentResult | None:
-        """The team's combined result for the chosen instrument (and account), or ``None`` before any."""
-        if self.team is None or self.form is None:
+        """The team's combined result for the chosen instrument (and account), or ``None``.
+
+        ``None`` until this respondent has submitted that questionnaire (for that account)
+        themselves: a trainee rates independently, then sees the team.
+        """
+        if self.team is None or self.form is None or self.respondent is None:
             return None
-        return team_result(self.store, self.team, self.form.instrument.id, self._account(), lang=self.lang)
+        return team_result(
+            self.store, self.team, self.form.instrument.id, self._account(), lang=self.lang,
+            respondent=self.respondent,
+        )  # fmt: skip
 
     def _account(self) -> str | None:
         return self.account.value.strip() or None if self.form.instrument.id in ACCOUNT_INSTRUMENTS else None
@@ -408,9 +462,11 @@ class SelfAssessmentApp(_App):
         self.keeper.notice = t("apps.self.connection_lost", lang)
         state = self._resumed_state
         self.resumed.value = f"<p>✔ {_esc(t(f'apps.self.{state}', lang))}</p>" if state else ""
-        self.intro.value = f"<p>{_esc(t('apps.self.intro', lang))}</p>"
-        for key, caption in self._captions.items():
-            caption.value = f"<b style='margin:0 6px'>{_esc(t(f'apps.self.{key}', lang))}</b>"
+        self.intro.value = SELF_CSS + f"<p>{_esc(t('apps.self.intro', lang))}</p>"
+        fields = {"code": self.code, "name": self.name, "team": self.team_picker,
+                  "instrument": self.instrument_picker, "account": self.account}  # fmt: skip
+        for key, field in fields.items():
+            field.description = t(f"apps.self.{key}", lang)
         self.code.placeholder = t("apps.self.code_placeholder", lang)
         self.name.placeholder = t("apps.self.name_placeholder", lang)
         self.team_picker.placeholder = t("apps.self.team_placeholder", lang)
@@ -432,17 +488,48 @@ class SelfAssessmentApp(_App):
             self._show_team_result()
 
 
+# The self-assessment on a phone: full-width fields, controls at least 44 px high, 16 px text (a
+# smaller size makes phones zoom into a field), nothing wider than the screen.
+SELF_CSS = """
+<style>
+.wb-self { max-width: 100%; overflow-x: hidden; box-sizing: border-box; }
+.wb-self .widget-text input, .wb-self .widget-combobox input, .wb-self .widget-dropdown select {
+  min-height: 44px; height: 44px; flex: 0 0 auto; font-size: 16px; box-sizing: border-box; }
+.wb-self .widget-text, .wb-self .widget-combobox, .wb-self .widget-dropdown { height: auto; width: 100%;
+  flex-direction: column; align-items: stretch; margin-bottom: 6px; }
+.wb-self .widget-text > .widget-label, .wb-self .widget-combobox > .widget-label,
+.wb-self .widget-dropdown > .widget-label { flex: 0 0 auto; width: auto; max-width: none; text-align: left;
+  font-weight: bold; line-height: 1.4; height: auto; white-space: normal; margin: 4px 0 2px 0; }
+.wb-self .jupyter-button { min-height: 44px; height: auto; font-size: 16px; padding: 6px 18px;
+  white-space: normal; }
+.wb-self .widget-toggle-buttons .jupyter-button { min-height: 40px; padding: 4px 10px; width: auto; }
+.wb-self .widget-toggle-buttons .widget-toggle-button { width: auto; }
+.wb-self .widget-toggle-buttons { flex-wrap: nowrap; width: auto; flex: 0 0 auto; }
+.wb-self .widget-toggle-buttons .btn-group { flex-wrap: nowrap; }
+.wb-self .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
+.wb-self h2 { font-size: 1.3em; }
+</style>
+"""
+
+
 def team_result(
-    store: Store, team, instrument_id: str, account: str | None = None, *, lang: str | None = None
-) -> InstrumentResult | None:
+    store: Store, team, instrument_id: str, account: str | None = None, *, lang: str | None = None,
+    respondent=None,
+) -> InstrumentResult | None:  # fmt: skip
     """Score the latest submission of each member of ``team`` for one instrument (and account).
 
-    Returns ``None`` when nobody has submitted yet. Each member counts once, with the answers
-    they sent last; anonymous submissions count once each.
+    Returns ``None`` when nobody has submitted yet, and, with ``respondent``, until that member
+    has submitted this instrument (for this account) themselves: the team's answers are shown
+    to a member only after their own. Each member counts once, with the answers they sent
+    last; anonymous submissions count once each.
     """
     frame = store.submissions(team.session_id, team=team, instrument_id=instrument_id)
     if account is not None:
         frame = frame[frame["account"] == account]
+    if respondent is not None:
+        own = respondent if isinstance(respondent, int) else respondent.id
+        if not (frame["respondent_id"] == own).any():
+            return None
     return None if frame.empty else score_submissions(frame, instrument_id, lang=lang)
 
 
@@ -469,7 +556,7 @@ class ValueMatrixExplorerApp(_App):
         self.sample_button = w.Button(icon="database")
         self.sample_button.on_click(lambda _: self.use_sample())
         self.source = w.HTML()
-        self.explorer = ValueMatrixExplorer(self.customers, lang=self.lang)
+        self.explorer = widgets.ValueMatrixExplorer(self.customers, lang=self.lang)
         self.explorer_box = w.VBox([self.explorer.widget])
         self.strategies = w.HTML()
         self.download_button = w.Button(icon="table")
@@ -508,7 +595,9 @@ class ValueMatrixExplorerApp(_App):
 
     def _replace(self, customers: pd.DataFrame, name: str) -> None:
         weights, thresholds = self.explorer.weights, self.explorer.thresholds  # same shares, rescaled to 1
-        explorer = ValueMatrixExplorer(customers, weights=weights, thresholds=thresholds, lang=self.lang)
+        explorer = widgets.ValueMatrixExplorer(
+            customers, weights=weights, thresholds=thresholds, lang=self.lang
+        )
         self.customers, self.source_name, self.explorer = customers, name, explorer
         self.explorer_box.children = [explorer.widget]
         self.download.value = ""
@@ -668,7 +757,7 @@ class TrainerDashboardApp(_App):
         self.show_archived.observe(lambda _: self._list_sessions(), names="value")
         self.new_button = w.Button(icon="plus", layout=_AUTO)
         self.new_button.on_click(lambda _: self._show_create(True))
-        self.projector = ProjectorSwitch()
+        self.projector = widgets.ProjectorSwitch()
         self.projector.observe(lambda change: self.set_projector(change["new"]), names="on")
         self.session_bar = w.HBox(
             [self.session_picker, self.show_archived, self.new_button, self.projector], layout=_WRAP
@@ -723,7 +812,7 @@ class TrainerDashboardApp(_App):
         self.export_button.on_click(lambda _: self.export())
         self.reports_button = w.Button(icon="file-text", layout=_AUTO)
         self.reports_button.on_click(lambda _: self.build_reports())
-        self.download = DownloadLink()
+        self.download = widgets.DownloadLink()
         self.updated = w.HTML()
         self.ticker = w.Play(interval=int(refresh_seconds * 1000), max=10**9, show_repeat=False)
         self.ticker.layout.display = "none"

@@ -7,6 +7,19 @@ a two-core laptop that blocked the server and every trainee's page for about 30 
 and the next only :attr:`~PacedKernelManager.start_spacing` seconds later, so the replacements
 trickle in beside the class instead of in front of it.
 
+Two more classroom policies live here, because the kernel manager is where they can be decided:
+
+* **a pool that shrinks after the first fill** (:attr:`~PacedKernelManager.refill_pool_sizes`):
+  the self-assessment pool is filled to the size of the class, so everyone arriving together gets
+  a ready kernel; after that only a few spares are kept. Refilling behind every trainee left 71
+  kernels (16.7 GB) for a class of 40.
+* **kernels of pages that stopped pinging are culled** (:attr:`~PacedKernelManager.pinged_notebooks`):
+  the self-assessment page pings its kernel every few seconds
+  (:class:`workbook.form.BrowserDraft`); jupyter_server counts each ping as activity. A kernel
+  of such a page with no activity for the notebook's timeout is shut down even if a websocket
+  still looks connected (a phone that died or left the network). Pooled kernels are never culled
+  (Voilà's own rule), and other apps keep the server's usual rule (connected pages stay).
+
 This module is imported by the Voilà server process (``workbook serve`` names the class in its
 configuration), so it imports nothing of the workbook's app stack.
 
@@ -17,9 +30,12 @@ configuration), so it imports nothing of the workbook's app stack.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from pathlib import PurePath
 
+from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Float
+from traitlets import Dict, Float
 
 
 class PacedKernelManager(AsyncMappingKernelManager):
@@ -29,12 +45,26 @@ class PacedKernelManager(AsyncMappingKernelManager):
         2.0, config=True, help="Seconds after a kernel start before the next one may begin."
     )
 
+    refill_pool_sizes = Dict(
+        {},
+        config=True,
+        help="Notebook name -> kernels kept in its preheated pool once the first fill is done.",
+    )
+    pinged_notebooks = Dict(
+        {},
+        config=True,
+        help="Notebook name -> seconds without activity (its page pings) after which its kernel is "
+        "culled, connected or not.",
+    )
+
     _turn: asyncio.Lock | None = None
+    _refill_applied = False
 
     async def start_kernel(self, *args, **kwargs) -> str:
         if self._turn is None:  # made here, inside the server's running event loop
             self._turn = asyncio.Lock()
         await self._turn.acquire()
+        self._apply_refill_sizes()
         try:
             kernel_id = await super().start_kernel(*args, **kwargs)
         except BaseException:
@@ -43,3 +73,38 @@ class PacedKernelManager(AsyncMappingKernelManager):
         # The caller gets its kernel at once; only the next start waits.
         asyncio.get_running_loop().call_later(self.start_spacing, self._turn.release)
         return kernel_id
+
+    def _apply_refill_sizes(self) -> None:
+        # The first start comes after Voilà queued the whole first fill (its __init__ reads the
+        # pool sizes synchronously), so from here on the pools are refilled to the smaller sizes.
+        if self._refill_applied:
+            return
+        self._refill_applied = True
+        pools = getattr(self, "kernel_pools_config", None)
+        if not isinstance(pools, dict):
+            return
+        for name, size in self.refill_pool_sizes.items():
+            if name in pools:
+                pools[name] = {**pools[name], "pool_size": int(size)}
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        timeout = self._ping_timeout(kernel_id)
+        kernel = self._kernels.get(kernel_id)
+        if timeout is not None and kernel is not None and hasattr(kernel, "last_activity"):
+            idle = utcnow() - kernel.last_activity
+            if idle > timedelta(seconds=timeout):
+                self.log.warning(
+                    "Culling kernel %s: its page sent no ping for %d s", kernel_id, idle.total_seconds()
+                )
+                await self.shutdown_kernel(kernel_id)
+                return
+        await super().cull_kernel_if_idle(kernel_id)
+
+    def _ping_timeout(self, kernel_id: str) -> float | None:
+        """The ping timeout of the notebook this kernel runs, or ``None`` if its page does not ping."""
+        if not self.pinged_notebooks:
+            return None
+        for path, data in (getattr(self, "notebook_data", None) or {}).items():
+            if kernel_id in data.get("kernel_ids", ()):
+                return self.pinged_notebooks.get(PurePath(str(path)).name)
+        return None

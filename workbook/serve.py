@@ -5,7 +5,11 @@ Voilà is configured for a class (all in :func:`voila_config`, measured in ``ben
 * preheated kernel pools: each app has kernels that already ran its notebook, so a trainee's
   page appears at once instead of after a kernel start (≈ 1–3 s and 2 CPU-seconds each);
   kernels start one at a time (:mod:`workbook.pacing`), so refilling the pools never starves the class;
-* idle kernels are culled (Voilà never does by default), and a closed tab stops its kernel;
+* idle kernels are culled (Voilà never does by default), and a closed tab stops its kernel; a
+  self-assessment page pings its kernel, and a kernel whose page stopped pinging is culled after
+  ``ping_timeout`` (a phone that died frees its kernel in minutes, its answers kept in its browser);
+* the self-assessment pool is filled to ``pool_size`` (the class arriving together) and then kept
+  at ``spare_kernels`` (:mod:`workbook.pacing`), so a class of N leaves about N + spare kernels;
 * a time limit per notebook execution, sources stripped, tracebacks never sent to the browser;
 * larger websocket messages, so an uploaded Excel file of a few MB reaches the app.
 
@@ -94,7 +98,9 @@ class ServeOptions:
     database_url: str | None = None
     pool_size: int = 6
     cull_idle_timeout: int = 3600  # a trainee who walked away for an hour gives their kernel back
-    cull_interval: int = 300
+    cull_interval: int = 60
+    ping_timeout: int = 300  # a self-assessment page that sent no ping for this long has gone
+    spare_kernels: int = 1  # self-assessment kernels kept ready once the first pool is used
     execution_timeout: int = 120  # one app notebook must run within this
     max_upload_mb: int = 32
     refill_delay: float = 1.0  # seconds before a used preheated kernel is replaced
@@ -108,8 +114,14 @@ def voila_config(options: ServeOptions) -> dict:
         LANDING: {"pool_size": 1},
         "trainer_dashboard.ipynb": {"pool_size": 1},
     }
-    pools["self_assessment.ipynb"] = {"pool_size": options.pool_size}
-    pools["value_matrix_explorer.ipynb"] = {"pool_size": max(1, options.pool_size // 4)}  # used in groups
+    # One kernel per trainee: two malloc arenas instead of one per thread keep each a few MB smaller.
+    pools["self_assessment.ipynb"] = {
+        "pool_size": options.pool_size,
+        "kernel_env_variables": {"MALLOC_ARENA_MAX": "2"},
+    }
+    # Used by groups later in the course: two ready kernels, the rest start when asked for (a few
+    # seconds each). A quarter of the class kept waiting all day cost 10 kernels (≈ 1.5 GB) for 40.
+    pools["value_matrix_explorer.ipynb"] = {"pool_size": max(1, min(2, options.pool_size // 4))}
     return {
         "Voila": {
             "ip": options.host,
@@ -144,7 +156,11 @@ def voila_config(options: ServeOptions) -> dict:
             "cull_interval": options.cull_interval,
             "cull_connected": False,  # an open page keeps its kernel; a closed tab is culled
         },
-        "PacedKernelManager": {"start_spacing": options.kernel_spacing},
+        "PacedKernelManager": {
+            "start_spacing": options.kernel_spacing,
+            "refill_pool_sizes": {"self_assessment.ipynb": min(options.spare_kernels, options.pool_size)},
+            "pinged_notebooks": {"self_assessment.ipynb": options.ping_timeout},
+        },
         "VoilaExecutor": {"timeout": options.execution_timeout},
     }
 

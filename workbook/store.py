@@ -107,6 +107,8 @@ CODE_LENGTH = 6
 CODE_TRIES = 8  # new random codes drawn when one is taken
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:\-]{1,64}")  # idempotency keys: uuid hex, ulid, "u17-3", ...
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9]{16,64}")  # a browser's respondent token (random, made by the page)
+LABEL_TRIES = 20  # a respondent label taken at the same moment by another browser: try the next one
 MAX_ANSWERS_BYTES = 64 * 1024  # one questionnaire's answers as JSON; far above any real instrument
 # Longest text kept per field (characters). answer_summary is cut, the others are refused.
 MAX_CHARS = {
@@ -607,6 +609,41 @@ def _source(value: object) -> str:
 # --- Join codes, keys and trainer codes --------------------------------------------------------------
 
 
+def _free_label(db: Session, team_id: int, name: str | None) -> str | None:
+    """``name``, or "name (2)", "name (3)", ... : the first label no member of the team has yet."""
+    if name is None:
+        return None
+    pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    taken = set(
+        db.scalars(
+            select(RespondentRow.display_name).where(
+                RespondentRow.team_id == team_id, RespondentRow.display_name.like(pattern, escape="\\")
+            )
+        )
+    )
+    label, n = name, 1
+    while label in taken:
+        n += 1
+        label = f"{name[: MAX_CHARS['display_name'] - 8]} ({n})"  # room for " (999)" within the limit
+    return label
+
+
+def respondent_id(token: str, session: WorkshopSession | int) -> str:
+    """The respondent id of a browser's random ``token`` in one session (what the store keeps).
+
+    The same browser is the same respondent within a session, and a different one in the next
+    session; the token itself is never stored. ``token`` must be 16–64 letters or digits.
+
+    >>> respondent_id("0123456789abcdef", 7)
+    'b-2412696801382681d21671718e9773793951a1fc'
+    """
+    if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+        raise fail("self_assessment", "store.bad_token")
+    session_id = _ref(session, WorkshopSession, "store")
+    digest = hashlib.sha256(f"{session_id}:{token}".encode()).hexdigest()
+    return f"b-{digest[:40]}"
+
+
 def new_join_code() -> str:
     """A random join code: ``CODE_LENGTH`` symbols from ``CODE_ALPHABET`` (no 0, O, 1, I).
 
@@ -1025,37 +1062,74 @@ class Store:
     def add_respondent(
         self, team: Team | int, display_name: str | None = None, anonymous_id: str | None = None
     ) -> Respondent:
-        """Add a member to a team, or return the member already known by that name or id.
+        """Add a member to a team, or return the member already known by that id (or name).
 
-        With ``display_name`` the person is found again by name within the team. Without
-        one, ``anonymous_id`` (e.g. kept in the browser) finds them again; when that is
-        None too, a new anonymous member with a fresh id such as ``anon-7KQ2MX`` is made.
+        ``anonymous_id`` is who the person *is* (the self-assessment derives it from a random
+        token kept in their browser, :func:`respondent_id`); ``display_name`` is only a label.
+        With an id, the same id finds the same member again, whatever name is typed; a new id
+        is a new member even if the name is taken, and gets the label "张三 (2)" (then "(3)",
+        ...), so nobody's answers are replaced by someone typing their name and the trainer sees
+        both. A member known by id who has not submitted anything yet may move to another team
+        of the session (a mistyped team name); once they have submitted, that is refused
+        (``store.respondent_other_team``).
+
+        Without an id, ``display_name`` finds the member of that label again within the team
+        (exercise attempts recorded by name); with neither, a new anonymous member with a fresh
+        id such as ``anon-7KQ2MX`` is made.
+
+        >>> store = Store("sqlite://")
+        >>> team = store.add_team(store.create_session("演示"), "华东一组")
+        >>> first = store.add_respondent(team, "张三", anonymous_id="b-1")
+        >>> second = store.add_respondent(team, "张三", anonymous_id="b-2")
+        >>> first.label, second.label, store.add_respondent(team, "李四", anonymous_id="b-1") == first
+        ('张三', '张三 (2)', True)
         """
         source = _source(getattr(team, "name", team))
         team_id = _ref(team, Team, source)
         name = _text(display_name, "display_name", source, optional=True)
         given = _key(anonymous_id, source, optional=True)
-        if name is not None:
-            same = select(RespondentRow).where(
-                RespondentRow.team_id == team_id, RespondentRow.display_name == name
-            )
-        elif given is not None:
-            same = select(RespondentRow).where(RespondentRow.anonymous_id == given)
-        else:
-            same = select(RespondentRow).where(RespondentRow.id.is_(None))  # a fresh id clashes with nobody
+        if given is None and name is not None:
+            with self._reading() as db:
+                found = db.scalars(
+                    select(RespondentRow).where(
+                        RespondentRow.team_id == team_id, RespondentRow.display_name == name
+                    )
+                ).first()
+            if found is not None:
+                return found.record()
+        for _ in range(LABEL_TRIES):
+            try:
+                with self._writing() as db:
+                    team_row = self._need(db, TeamRow, team_id, "store.unknown_team", source)
+                    self._need_open(db, team_row.session_id, source)
+                    row = None
+                    if given is not None:
+                        row = db.scalars(
+                            select(RespondentRow).where(RespondentRow.anonymous_id == given)
+                        ).first()
+                    if row is None:
+                        row = RespondentRow(
+                            team_id=team_id, session_id=team_row.session_id,
+                            display_name=_free_label(db, team_id, name),
+                            anonymous_id=given or f"anon-{new_join_code()}", created_at=datetime.now(UTC),
+                        )  # fmt: skip
+                        db.add(row)
+                    elif row.team_id != team_id:
+                        self._move_respondent(db, row, team_row, name, source)
+                return row.record()
+            except IntegrityError:  # a label or id taken at the same moment: look again
+                continue
+        raise fail(source, "store.respondent_busy", name=name or "")
 
-        def build(db: Session) -> RespondentRow:
-            team_row = self._need(db, TeamRow, team_id, "store.unknown_team", source)
-            self._need_open(db, team_row.session_id, source)
-            return RespondentRow(
-                team_id=team_id, session_id=team_row.session_id, display_name=name,
-                anonymous_id=given or f"anon-{new_join_code()}", created_at=datetime.now(UTC),
-            )  # fmt: skip
-
-        row = self._insert_or_fetch(build, same)
-        if row.team_id != team_id:  # an anonymous id already used in another team
-            raise fail(source, "store.respondent_other_team", respondent=row.anonymous_id, team=team_id)
-        return row.record()
+    def _move_respondent(self, db: Session, row: RespondentRow, team_row: TeamRow, name, source: str) -> None:
+        """Move a member who has not submitted yet to ``team_row`` (same session only)."""
+        submitted = db.scalars(select(SubmissionRow.id).where(SubmissionRow.respondent_id == row.id)).first()
+        if submitted is not None or row.session_id != team_row.session_id:
+            old = db.get(TeamRow, row.team_id)
+            raise fail(source, "store.respondent_other_team", respondent=row.display_name or row.anonymous_id,
+                       team=old.name if old is not None else row.team_id)  # fmt: skip
+        label = _free_label(db, team_row.id, name if name is not None else row.display_name)
+        row.team_id, row.display_name = team_row.id, label
 
     def respondents(self, team: Team | int) -> list[Respondent]:
         """The members of a team, in the order they joined."""
@@ -1167,12 +1241,19 @@ class Store:
         with self._reading() as db:
             records = [
                 {
-                    "submission_id": s.id, "session_id": s.session_id, "team_id": s.team_id,
+                    "submission_id": s.id,
+                    "session_id": s.session_id,
+                    "team_id": s.team_id,
                     "team": team_name,
-                    "respondent_id": s.respondent_id, "respondent": shown or anonymous,
-                    "instrument_id": s.instrument_id, "instrument_version": s.instrument_version,
-                    "account": s.account, "answers": dict(s.answers), "created_at": s.created_at,
-                    "received_at": s.received_at, "idempotency_key": s.idempotency_key,
+                    "respondent_id": s.respondent_id,
+                    "respondent": shown or anonymous,
+                    "instrument_id": s.instrument_id,
+                    "instrument_version": s.instrument_version,
+                    "account": s.account,
+                    "answers": dict(s.answers),
+                    "created_at": s.created_at,
+                    "received_at": s.received_at,
+                    "idempotency_key": s.idempotency_key,
                 }
                 for s, team_name, shown, anonymous in db.execute(query)
             ]
@@ -1323,10 +1404,18 @@ class Store:
         with self._reading() as db:
             records = [
                 {
-                    "attempt_id": a.id, "session_id": a.session_id, "team_id": a.team_id, "team": team_name,
-                    "respondent_id": a.respondent_id, "respondent": shown or anonymous, "trainee": a.trainee,
-                    "task_id": a.task_id, "correct": a.correct, "answer_summary": a.answer_summary,
-                    "attempted_at": a.attempted_at, "idempotency_key": a.idempotency_key,
+                    "attempt_id": a.id,
+                    "session_id": a.session_id,
+                    "team_id": a.team_id,
+                    "team": team_name,
+                    "respondent_id": a.respondent_id,
+                    "respondent": shown or anonymous,
+                    "trainee": a.trainee,
+                    "task_id": a.task_id,
+                    "correct": a.correct,
+                    "answer_summary": a.answer_summary,
+                    "attempted_at": a.attempted_at,
+                    "idempotency_key": a.idempotency_key,
                 }
                 for a, team_name, shown, anonymous in db.execute(query)
             ]

@@ -4,10 +4,58 @@
 // browser's localStorage, so it outlives the kernel and the server. When the page opens and a
 // draft is kept, it is handed back to the new kernel as `restored`. While the page is open the
 // kernel is pinged; when it stops answering (kernel or server gone) a notice says the answers are
-// safe, and the page reopens itself as soon as the server answers again.
+// safe, and the page reopens itself as soon as the server answers again. The pings also tell the
+// server the page is alive: a kernel nobody pings is culled after a few minutes.
+//
+// Also kept here: this browser's random respondent token (who answered is decided by it, never
+// by a typed name) and the language last chosen. The page's own `?code=` (a link or QR code
+// from the trainer) is handed to the kernel too: a preheated kernel never sees the address.
 
 const MISSED_PINGS_MEAN_LOST = 4; // a busy kernel may be slow to answer once or twice
 const NOTICE_SHOWN_MS = 3000; // long enough to read why the page is about to reopen
+
+const TOKEN_KEY = "workbook-respondent-token";
+const LANG_KEY = "workbook-lang";
+
+function stored(key) {
+  try {
+    return window.localStorage.getItem(key);
+  } catch (error) {
+    return null;
+  }
+}
+
+function store(key, value) {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch (error) {
+    // Storage disabled: the page works, only without the copy.
+  }
+}
+
+function newToken() {
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function respondentToken() {
+  let token = stored(TOKEN_KEY);
+  if (!token || !/^[A-Za-z0-9]{16,64}$/.test(token)) {
+    token = newToken();
+    store(TOKEN_KEY, token);
+  }
+  return token;
+}
+
+function codeInAddress() {
+  try {
+    const code = new URLSearchParams(window.location.search).get("code") || "";
+    return code.slice(0, 40);
+  } catch (error) {
+    return "";
+  }
+}
 
 function storageKey(model) {
   return "workbook-draft:" + model.get("storage_key");
@@ -71,12 +119,20 @@ function render({ model, el }) {
     "box-shadow:0 2px 6px rgba(0,0,0,.15)";
   el.appendChild(notice);
 
+  // In this order: the kernel knows the language, who this is and the code before the draft.
+  const lang = stored(LANG_KEY);
+  if (lang === "zh" || lang === "en") model.set("lang", lang);
+  model.set("token", respondentToken());
+  const code = codeInAddress();
+  if (code) model.set("url_code", code);
   const kept = readDraft(model);
-  if (kept) {
-    model.set("restored", kept);
-    model.save_changes();
-  }
+  if (kept) model.set("restored", kept);
+  model.save_changes();
   model.on("change:draft", () => keepDraft(model));
+  model.on("change:lang", () => {
+    const chosen = model.get("lang");
+    if (chosen === "zh" || chosen === "en") store(LANG_KEY, chosen);
+  });
 
   let unanswered = 0;
   model.on("msg:custom", (message) => {
