@@ -468,7 +468,8 @@ def _bgnbd_terms(params, frequency, recency, T, gradient: bool = True):
     d_r = special.digamma(r + xs)[at] - special.digamma(r) + np.log(alpha) - w * log_at - v * log_atx
     d_alpha = r / alpha - (r + x) * (w / (alpha + T) + v / (alpha + tx))
     d_a = psi_ab - psi_abx + v * (special.digamma(a + 1) - special.digamma(a))
-    d_b = psi_ab - psi_abx + w * (special.digamma(b + xs)[at] - psi_b) + v * (special.digamma(bx1)[at] - psi_b)
+    d_b = (psi_ab - psi_abx + w * (special.digamma(b + xs)[at] - psi_b)
+           + v * (special.digamma(bx1)[at] - psi_b))
     return ll, np.stack([d_r, d_alpha, d_a, d_b])
 
 
