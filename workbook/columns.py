@@ -12,7 +12,7 @@ Example
 >>> ledger = pd.DataFrame({"customer_id": ["a"], "order_date": [pd.Timestamp("2026-01-05")],
 ...                        "amount": [10.0]})
 >>> [a.name for a in available(transactions=ledger) if a.ok][:3]
-['rfm', 'retention', 'cohorts']
+['rfm', 'clv', 'retention']
 >>> skipped = {a.name: a.missing for a in available(transactions=ledger) if not a.ok}
 >>> skipped["value_matrix"][:2]
 ('satisfaction', 'trust')
@@ -39,12 +39,6 @@ class Analysis:
 # Customer-table columns a ledger gives (derive_customers) are listed under "customers":
 # with a ledger alone these analyses run on the derived table.
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("rfm", "transactions", ("customer_id", "order_date", "amount")),
-    Analysis("retention", "transactions", ("customer_id", "order_date")),
-    Analysis("cohorts", "transactions", ("customer_id", "order_date")),
-    Analysis("clv", "transactions", ("customer_id", "order_date", "amount")),
-    Analysis("abc", "customers", ("customer_id", "revenue_12m")),
-    Analysis("behaviour", "customers", ("customer_id", "last_purchase_date")),
     Analysis(
         "level",
         "customers",
@@ -58,6 +52,8 @@ ANALYSES: tuple[Analysis, ...] = (
             "last_purchase_date",
         ),
     ),
+    Analysis("abc", "customers", ("customer_id", "revenue_12m")),
+    Analysis("behaviour", "customers", ("customer_id", "last_purchase_date")),
     Analysis(
         "value_matrix",
         "customers",
@@ -72,6 +68,10 @@ ANALYSES: tuple[Analysis, ...] = (
         ),
     ),
     Analysis("risk", "customers", ("overdue_days", "overdue_amount", "last_purchase_date", "orders_12m")),
+    Analysis("rfm", "transactions", ("customer_id", "order_date", "amount")),
+    Analysis("clv", "transactions", ("customer_id", "order_date", "amount")),
+    Analysis("retention", "transactions", ("customer_id", "order_date")),
+    Analysis("cohorts", "transactions", ("customer_id", "order_date")),
 )
 BY_NAME = {a.name: a for a in ANALYSES}
 # What a column enables, when an analysis lacks it (i18n key columns.enables.<column>).
@@ -105,9 +105,12 @@ class Availability:
     name: str
     ok: bool
     missing: tuple[str, ...] = ()
+    table: str | None = None  # set when the whole table is absent (no order ledger given)
 
     def reason(self, lang: str | None = None) -> str:
         """Why it was skipped, naming each missing column and what it enables."""
+        if self.table:
+            return t(f"columns.no_{self.table}", lang)
         parts = [f"{c}: {t('columns.enables.' + c, lang)}" if c in COLUMN_HINTS else c for c in self.missing]
         return t("columns.skipped", lang, columns="; ".join(parts))
 
@@ -120,8 +123,10 @@ def available(
         "customers": set(customers.columns) if customers is not None else set(),
         "transactions": set(transactions.columns) if transactions is not None else set(),
     }
+    given = {"customers": customers is not None, "transactions": transactions is not None}
     out = []
     for analysis in ANALYSES:
         missing = tuple(c for c in analysis.needs if c not in have[analysis.table])
-        out.append(Availability(analysis.name, not missing, missing))
+        absent = None if given[analysis.table] else analysis.table
+        out.append(Availability(analysis.name, not missing, missing, absent))
     return out

@@ -380,6 +380,38 @@ def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
     return out
 
 
+def guess_table(source: Source, *, columns: Mapping[str, str] | None = None, name: str | None = None) -> str:
+    """``"transactions"`` when the file's header names an order date and an amount (an order
+    ledger), else ``"customers"``. Reads only the header region."""
+    label = name or _source_name(source)
+    raw = read_raw(source, TRANSACTIONS, label) if not isinstance(source, pd.DataFrame) else source
+    index = {**_alias_index(TRANSACTIONS), **{_norm_header(k): v for k, v in (columns or {}).items()}}
+    found = {index.get(_norm_header(h)) for h in raw.columns}
+    return "transactions" if {"order_date", "amount"} <= found else "customers"
+
+
+def suggest_mapping(source: Source, *, name: str | None = None) -> dict[str, str | None]:
+    """Each header of ``source`` with the canonical column it is read as, the one it probably
+    means (毛利 → gross_profit_12m), or None: the start of a column-mapping file."""
+    label = name or _source_name(source)
+    kind = guess_table(source, name=label)
+    spec = TABLES[kind]
+    raw = read_raw(source, spec, label) if not isinstance(source, pd.DataFrame) else source
+    index = _alias_index(spec)
+    hints: dict[str, list[str]] = {}
+    for canonical, words in HINTS.items():
+        for word in words if canonical in spec.by_name() else ():
+            hints.setdefault(_norm_header(word), []).append(canonical)
+    out: dict[str, str | None] = {h: index.get(_norm_header(h)) for h in map(str, raw.columns)}
+    used = set(out.values())
+    for header, canonical in out.items():  # a hint only where it takes no column twice
+        if canonical is None:
+            free = [c for c in hints.get(_norm_header(header), []) if c not in used]
+            out[header] = free[0] if free else None
+            used.add(out[header])
+    return out
+
+
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str) -> None:
     """Raise a clear error when ``frame`` lacks any of ``columns`` (for functions fed user tables)."""
     missing = [c for c in columns if c not in frame.columns]
