@@ -863,25 +863,34 @@ TOTAL_WORDS = ("合计", "总计", "小计", "共计", "汇总", "总合计", "�
                "totals", "subtotal", "grandtotal", "sum")
 
 
+TOTAL_PATTERN = "^\\s*(" + "|".join(TOTAL_WORDS) + ")\\s*[:：]?\\s*$"
+
+
 def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Rows whose text cell says 合计 / 总计 / 小计 / Total, dropped with a notice naming them.
 
     Only whole-cell matches count (a company called 合计科技 is a customer), and only in text
-    columns: a total row is a sum of the rows above, never a customer or an order.
+    columns: a total row is a sum of the rows above, never a customer or an order. One Arrow
+    regex pass per text column (per category for a categorical one): cheap on millions of rows.
     """
-    text_columns = [c for c in range(raw.shape[1]) if raw.iloc[:, c].dtype == object
-                    or isinstance(raw.iloc[:, c].dtype, pd.StringDtype)]
-    if not text_columns or raw.empty:
-        return raw, []
-    hit = pd.Series(False, index=raw.index)
-    for c in text_columns:
-        folded = _fold(raw.iloc[:, c].astype("string"))
-        hit |= folded.str.rstrip(":：").isin(TOTAL_WORDS).fillna(False).to_numpy(dtype=bool)
+    hit = np.zeros(len(raw), dtype=bool)
+    for c in range(raw.shape[1]):
+        column = raw.iloc[:, c]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            words = _is_total(column.cat.categories.to_series().astype("string"))
+            hit |= np.asarray(words)[column.cat.codes.to_numpy()] & (column.cat.codes.to_numpy() >= 0)
+        elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+            hit |= _is_total(column.astype("string"))
     if not hit.any():
         return raw, []
     rows = tuple(raw.index[hit])
     notice = Problem("data.total_row_dropped", rows=rows[:5], n_rows=len(rows))
     return raw[~hit], [notice]
+
+
+def _is_total(text: pd.Series) -> np.ndarray:
+    found = pc.match_substring_regex(_arrow(text), TOTAL_PATTERN, ignore_case=True)
+    return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
 # ---------------------------------------------------------------- values
