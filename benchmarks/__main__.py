@@ -5,6 +5,7 @@
     python -m benchmarks notebooks        # execution time of the course notebooks (benchmarks/notebooks.py)
     python -m benchmarks classroom        # 40 trainees load the classroom server (benchmarks/classroom.py)
     python -m benchmarks crash            # kill -9 the server during a burst of submissions
+    python -m benchmarks limits           # time and memory to refuse a 1M-column CSV and an xlsx bomb
 
 Measures
   (a) the workbook pipeline: validate customers and transactions, RFM scores and segments,
@@ -256,6 +257,10 @@ if __name__ == "__main__":
         from benchmarks import reports
 
         sys.exit(reports.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["limits"]:
+        from benchmarks import limits
+
+        sys.exit(limits.main(sys.argv[2:]))
     if sys.argv[1:2] in (["classroom"], ["crash"]):
         from benchmarks import classroom
 
