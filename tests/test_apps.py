@@ -268,6 +268,15 @@ def test_upload_with_unknown_headers_opens_the_mapping_step_and_remembers_it():
     assert later.source_name == "crm.csv" and later.mapping_box.layout.display == "none"
 
 
+def test_upload_with_a_total_row_says_it_was_skipped():
+    app = apps.ValueMatrixExplorerApp(lang="en")
+    text = (data.DATASETS_DIR / "customers.csv").read_text(encoding="utf-8")
+    total = "合计" + "," * text.split("\n", 1)[0].count(",")
+    app.load_upload([{"name": "crm.csv", "content": (text.rstrip("\n") + "\n" + total + "\n").encode()}])
+    assert app.errors.message == "" and len(app.customers) == 2000
+    assert "total or subtotal rows" in app.source.value and "2002" in app.source.value
+
+
 def test_order_ledger_upload_says_what_the_value_matrix_still_needs():
     app = apps.ValueMatrixExplorerApp(lang="en")
     ledger = "客户,日期,金额\nC001,2026-01-05,1200\nC002,2026-03-02,800\n".encode()

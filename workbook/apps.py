@@ -453,6 +453,7 @@ class ValueMatrixExplorerApp(_App):
         self.source = w.HTML()
         self.mapping: dict[str, str] = {}  # header in the user's file → canonical column
         self.pending: tuple[str, bytes] | None = None  # an upload waiting for its mapping
+        self.notices: list = []  # what the loader dropped or did not use, shown under the source
         self.pickers: dict[str, w.Dropdown] = {}
         self.mapping_note = w.HTML()
         self.mapping_grid = w.VBox()
@@ -514,6 +515,7 @@ class ValueMatrixExplorerApp(_App):
             return
         self.pending = None
         self.mapping_box.layout.display = "none"
+        self.notices = list(customers.attrs.get("notices", []))  # total rows dropped, headers not used
         self._replace(customers, name)
 
     def _show_mapping(self, headers: dict[str, str | None], missing: list[str], name: str) -> None:
@@ -556,6 +558,7 @@ class ValueMatrixExplorerApp(_App):
     def use_sample(self) -> None:
         """Go back to the sample customers."""
         self.pending = None
+        self.notices = []
         self.mapping_box.layout.display = "none"
         self._replace(_sample_customers(), "customers.csv")
 
@@ -625,7 +628,10 @@ class ValueMatrixExplorerApp(_App):
         self.download_button.description = t("apps.vm.download", lang)
         self.apply_button.description = t("apps.vm.map_apply", lang)
         source = t("apps.vm.source", lang, name=self.source_name, n=len(self.customers))
-        self.source.value = f"<span style='margin-left:12px'>{_esc(source)}</span>"
+        notes = "".join(
+            f"<br><small style='color:#8a5a00'>{_esc(p.message(lang))}</small>" for p in self.notices
+        )
+        self.source.value = f"<span style='margin-left:12px'>{_esc(source)}{notes}</span>"
         if self.explorer.lang != lang:
             self._replace(self.customers, self.source_name)  # rebuilt in the new language, same sliders
             return
