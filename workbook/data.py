@@ -830,7 +830,7 @@ def _map_columns(raw: pd.DataFrame, spec: TableSpec, label: str,
             problems.append(_missing_column(col, unknown))
     if problems:
         raise WorkbookInputError(label, problems)
-    frame = raw.iloc[:, list(picked)].copy()
+    frame = raw.iloc[:, list(picked)]  # copy-on-write: raw is ours already, no copy needed
     frame.columns = list(picked.values())
     for missing, other in stand_ins.items():
         frame[missing] = frame[other]
@@ -878,7 +878,9 @@ def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
         column = raw.iloc[:, c]
         if isinstance(column.dtype, pd.CategoricalDtype):
             words = _is_total(column.cat.categories.to_series().astype("string"))
-            hit |= np.asarray(words)[column.cat.codes.to_numpy()] & (column.cat.codes.to_numpy() >= 0)
+            if words.any():  # most columns: no category is a total word, nothing to index
+                codes = column.cat.codes.to_numpy()
+                hit |= np.append(words, False)[codes]  # code −1 (missing) takes the appended False
         elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
             hit |= _is_total(column.astype("string"))
     if not hit.any():
@@ -932,7 +934,9 @@ def _coerce(frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = 
         out[col.name] = values
         if bad.any():
             problems.append(_cell_problem(raw, bad, col, headers))
-        flagged = bad | pd.concat(special.values(), axis=1).any(axis=1) if special else bad
+        flagged = bad
+        for mask in special.values():
+            flagged = flagged | mask
         if flagged.any():
             unreadable[col.name] = set(frame.index[flagged])
     typed = pd.DataFrame(out, index=frame.index, copy=False)  # columns are new already
@@ -963,7 +967,7 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
     # dates and codes are read from the NFKC-folded text: they are matched, not shown.
     text = _clean_text(series, fold=col.kind != "text" or col.name == "customer_id")
     missing = text.isna()
-    special = {"data.excel_error": text.isin(XLSX_ERRORS).fillna(False).astype(bool)}
+    special = {"data.excel_error": _excel_errors(text)}
     if col.kind in ("int", "float"):
         values, comma = _parse_number(text)
         special["data.decimal_comma"] = comma
@@ -991,6 +995,17 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
         values = _strings(codes, text.index)
         return values, ~missing & values.isna(), special
     return text, pd.Series(False, index=text.index), special
+
+
+def _excel_errors(text: pd.Series) -> pd.Series:
+    """Cells holding an Excel error value (#DIV/0!, #VALUE!, …); for a categorical column only
+    its categories are looked at."""
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        found = np.asarray(text.cat.categories.isin(XLSX_ERRORS))
+        if not found.any():
+            return pd.Series(False, index=text.index)
+        return pd.Series(np.append(found, False)[text.cat.codes.to_numpy()], index=text.index)
+    return text.isin(XLSX_ERRORS).fillna(False).astype(bool)
 
 
 def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
