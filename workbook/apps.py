@@ -460,7 +460,8 @@ class ValueMatrixExplorerApp(_App):
         self.apply_button = w.Button(button_style="primary", icon="check")
         self.apply_button.on_click(lambda _: self.apply_mapping())
         self.mapping_box = w.VBox(
-            [self.mapping_note, self.mapping_grid, self.apply_button], layout=w.Layout(display="none")
+            [self.mapping_note, self.mapping_grid, self.apply_button],
+            layout=w.Layout(display="none", margin="0 0 16px 0"),
         )
         self.memory = BrowserDraft(storage_key="value-matrix-column-mapping")
         self.memory.observe(lambda change: self._remember(change["new"]), names="restored")
@@ -520,6 +521,8 @@ class ValueMatrixExplorerApp(_App):
 
     def _show_mapping(self, headers: dict[str, str | None], missing: list[str], name: str) -> None:
         """One drop-down per missing column: the file's headers, the likely one preselected."""
+        from workbook import data
+
         taken = {h for h, c in self.mapping.items() if c}
         options = [(t("apps.vm.map_none", self.lang), "")] + [(h, h) for h in headers]
         rows, self.pickers = [], {}
@@ -529,7 +532,9 @@ class ValueMatrixExplorerApp(_App):
             picker = w.Dropdown(options=options, value=guess, layout=w.Layout(width="16em"))
             self.pickers[column] = picker
             what = t(f"columns.enables.{column}", self.lang)
-            head = w.HTML(f"<b style='display:inline-block;width:13em'>{_esc(column)}</b>")
+            zh = data.CUSTOMERS.by_name()[column].zh
+            shown = f"{zh}（{column}）" if self.lang == "zh" else column
+            head = w.HTML(f"<b style='display:inline-block;width:15em'>{_esc(shown)}</b>")
             note = w.HTML(f"<span style='margin-left:10px;color:#555'>{_esc(what)}</span>")
             rows.append(w.HBox([head, picker, note]))
         self.mapping_grid.children = rows
