@@ -9,7 +9,18 @@ dtypes and a fresh ``RangeIndex``. It accepts what Chinese offices really export
   (Excel "Unicode text"), and ``.xlsx`` workbooks, whose header row is found even
   below merged title rows and on another sheet;
 * Chinese or English column names (``满意度`` or ``satisfaction``), full-width
-  digits, money such as ``¥1,234.50`` or ``1.2万``, dates such as ``2026年1月5日``.
+  digits, money such as ``¥1,234.50``, ``1.2万``, ``29.7万元``, ``3亿``, ``12k`` or a unit in the
+  header (``销售额（万元）``), dates such as ``2026年1月5日``;
+* Big5 as well as GBK, title lines above a CSV header, an order ledger with only customer,
+  date and amount (:func:`derive_customers` gives its customer table), and headers of the
+  user's own system through a mapping (``columns={"毛利": "gross_profit_12m"}``).
+
+Nothing is loaded silently wrong: total and subtotal rows (合计, 小计, Total) are dropped with
+a notice (:func:`notices`); decimal commas, dates after today (or ``as_of``), two columns for
+one field, rows in another encoding, formulas without values, Excel error values, encrypted
+or renamed files are refused with their own message. Names keep what the user wrote (NFKC
+folding is used for matching only). Every input is measured against :mod:`workbook.limits`
+(bytes, columns, rows, cells, inflated .xlsx size) before it is parsed.
 
 Whatever is wrong is reported all at once by one :class:`~workbook.errors.WorkbookInputError`
 that names the file, the column, the spreadsheet rows and what was expected, in the
