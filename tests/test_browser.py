@@ -136,7 +136,7 @@ def test_value_matrix_explorer_maps_business_headers_once_per_browser(
     crm.write_text(header.replace("satisfaction", "满意", 1) + "\n" + rest, encoding="utf-8")
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{classroom.url}/value_matrix_explorer.ipynb")
+    page.goto(f"{classroom.url}/value_matrix_explorer.ipynb", timeout=120_000)
     page.get_by_text("当前数据：customers.csv（2000 家客户）").wait_for(timeout=90_000)
     upload(page, crm)
     apply = page.get_by_role("button", name=re.compile("应用列映射"))
@@ -149,7 +149,7 @@ def test_value_matrix_explorer_maps_business_headers_once_per_browser(
     page.screenshot(path=artifacts / "value-matrix-mapped.png", full_page=True)
     # A new page in the same browser: the mapping is remembered, the file loads in one step.
     again = context.new_page()
-    again.goto(f"{classroom.url}/value_matrix_explorer.ipynb")
+    again.goto(f"{classroom.url}/value_matrix_explorer.ipynb", timeout=120_000)
     again.get_by_text("当前数据：customers.csv（2000 家客户）").wait_for(timeout=90_000)
     upload(again, crm)
     again.get_by_text("当前数据：crm导出.csv（2000 家客户）").wait_for(timeout=30_000)

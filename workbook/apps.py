@@ -534,7 +534,7 @@ class ValueMatrixExplorerApp(_App):
             what = t(f"columns.enables.{column}", self.lang)
             zh = data.CUSTOMERS.by_name()[column].zh
             shown = f"{zh}（{column}）" if self.lang == "zh" else column
-            head = w.HTML(f"<b style='display:inline-block;width:15em'>{_esc(shown)}</b>")
+            head = w.HTML(f"<b style='display:inline-block;width:18em'>{_esc(shown)}</b>")
             note = w.HTML(f"<span style='margin-left:10px;color:#555'>{_esc(what)}</span>")
             rows.append(w.HBox([head, picker, note]))
         self.mapping_grid.children = rows
