@@ -1072,6 +1072,9 @@ def _parse_number(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns (values, mask of cells with a decimal comma such as ``27874,83``): a comma is read
     only as a thousands separator in groups of three; anything else is refused, never guessed.
     """
+    plain = pc.match_substring_regex(_arrow(text), r"^[+-]?\d*\.?\d+$")
+    if pc.all(pc.or_kleene(plain, pc.is_null(plain))).as_py():  # plain numbers: one pass, no units
+        return pd.to_numeric(text, errors="coerce").astype("float64"), pd.Series(False, index=text.index)
     arr = pc.utf8_lower(_arrow(text))
     arr = _regex(arr, r"[¥$￥\s]|^(rmb|cny)|(rmb|cny)$")
     arr = _regex(arr, r"元$")
