@@ -327,7 +327,7 @@ def test_bad_upload_shows_the_loader_message_and_keeps_everything(explorer):
     explorer.explorer.set({"referral": 0.5})
     before = explorer.explorer.weights
     explorer.load_upload([{"name": "客户表.csv", "content": "客户编号,满意度\nC1,9\n".encode()}])
-    assert "客户表.csv" in explorer.errors.message and "缺少这一列" in explorer.errors.message
+    assert "客户表.csv" in explorer.errors.message and "超出范围" in explorer.errors.message
     assert explorer.explorer.weights == before and len(explorer.customers) == 2000
 
 
@@ -346,6 +346,58 @@ def test_good_upload_in_gbk_replaces_the_data_and_keeps_the_weights(explorer):
     shares = vm.validate_weights(explorer.explorer.weights)  # the same shares, shown rescaled to 1
     assert np.allclose(shares, vm.validate_weights(weights)[shares.index], atol=0.01)
     explorer.use_sample()
+
+
+def _business_headers() -> bytes:
+    """The sample customers as a CRM exports them: 毛利, 回款金额, 满意 instead of the workbook's names."""
+    text = (data.DATASETS_DIR / "customers.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace("gross_profit_12m", "毛利").replace("revenue_12m", "回款金额")
+    header = header.replace("satisfaction", "满意", 1)
+    return (header + "\n" + rest).encode()
+
+
+def test_upload_with_unknown_headers_opens_the_mapping_step_and_remembers_it():
+    app = apps.ValueMatrixExplorerApp(lang="zh")
+    app.load_upload([{"name": "crm.csv", "content": _business_headers()}])
+    assert app.errors.message == "" and app.mapping_box.layout.display == "flex"
+    assert len(app.customers) == 2000 and app.source_name == "customers.csv"  # nothing replaced yet
+    # the likely header is suggested for each missing column, with what the column is for
+    assert {c: p.value for c, p in app.pickers.items()} == {
+        "satisfaction": "满意",
+        "gross_profit_12m": "毛利",
+        "revenue_12m": "回款金额",
+    }
+    assert "利润贡献" in app.mapping_grid.children[1].children[2].value
+    app.apply_mapping()
+    assert app.errors.message == "" and app.mapping_box.layout.display == "none"
+    assert app.source_name == "crm.csv" and app.customers["gross_profit_12m"].notna().all()
+    assert app.memory.draft == {
+        "mapping": {"满意": "satisfaction", "毛利": "gross_profit_12m", "回款金额": "revenue_12m"}
+    }
+    # the next page in this browser gets the mapping back and loads the file in one step
+    later = apps.ValueMatrixExplorerApp(lang="zh")
+    later.memory.restored = app.memory.draft
+    later.load_upload([{"name": "crm.csv", "content": _business_headers()}])
+    assert later.source_name == "crm.csv" and later.mapping_box.layout.display == "none"
+
+
+def test_upload_with_a_total_row_says_it_was_skipped():
+    app = apps.ValueMatrixExplorerApp(lang="en")
+    text = (data.DATASETS_DIR / "customers.csv").read_text(encoding="utf-8")
+    total = "合计" + "," * text.split("\n", 1)[0].count(",")
+    app.load_upload([{"name": "crm.csv", "content": (text.rstrip("\n") + "\n" + total + "\n").encode()}])
+    assert app.errors.message == "" and len(app.customers) == 2000
+    assert "total or subtotal rows" in app.source.value and "2002" in app.source.value
+
+
+def test_order_ledger_upload_says_what_the_value_matrix_still_needs():
+    app = apps.ValueMatrixExplorerApp(lang="en")
+    ledger = "客户,日期,金额\nC001,2026-01-05,1200\nC002,2026-03-02,800\n".encode()
+    app.load_upload([{"name": "ledger.csv", "content": ledger}])
+    assert app.errors.message == "" and app.mapping_box.layout.display == "flex"
+    assert "satisfaction" in app.pickers and "revenue_12m" not in app.pickers  # the ledger gives revenue
+    assert len(app.customers) == 2000
 
 
 def test_download_is_an_excel_file_with_formulas_neutralised():

@@ -114,13 +114,52 @@ def test_value_matrix_explorer_shows_a_bad_upload_in_the_page(classroom, browser
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name=re.compile("上传客户表")).click()
     chooser.value.set_files(str(bad))
-    page.get_by_text("缺少这一列").first.wait_for(timeout=30_000)
+    page.get_by_text("超出范围").first.wait_for(timeout=30_000)
     assert page.get_by_text(
         "当前数据：customers.csv（2000 家客户）"
     ).is_visible()  # the data shown before stays
     assert "Traceback" not in page.content()
     page.screenshot(path=artifacts / "value-matrix-bad-upload.png", full_page=True)
     page.close()
+
+
+def upload(page, path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=re.compile("上传客户表")).click()
+    chooser.value.set_files(str(path))
+
+
+def test_value_matrix_explorer_maps_business_headers_once_per_browser(
+    classroom, browser, artifacts, tmp_path
+):
+    from workbook import data
+
+    text = (data.DATASETS_DIR / "customers.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace("gross_profit_12m", "毛利").replace("revenue_12m", "回款金额")
+    crm = tmp_path / "crm导出.csv"
+    crm.write_text(header.replace("satisfaction", "满意", 1) + "\n" + rest, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{classroom.url}/value_matrix_explorer.ipynb", timeout=120_000)
+    page.get_by_text("当前数据：customers.csv（2000 家客户）").wait_for(timeout=90_000)
+    upload(page, crm)
+    apply = page.get_by_role("button", name=re.compile("应用列映射"))
+    apply.wait_for(timeout=30_000)
+    assert page.get_by_text("没有认出来").is_visible() and "Traceback" not in page.content()
+    page.screenshot(path=artifacts / "value-matrix-mapping-step.png", full_page=True)
+    apply.click()
+    page.get_by_text("当前数据：crm导出.csv（2000 家客户）").wait_for(timeout=30_000)
+    assert not apply.is_visible()
+    page.screenshot(path=artifacts / "value-matrix-mapped.png", full_page=True)
+    # A new page in the same browser: the mapping is remembered, the file loads in one step.
+    again = context.new_page()
+    again.goto(f"{classroom.url}/value_matrix_explorer.ipynb", timeout=120_000)
+    again.get_by_text("当前数据：customers.csv（2000 家客户）").wait_for(timeout=90_000)
+    upload(again, crm)
+    again.get_by_text("当前数据：crm导出.csv（2000 家客户）").wait_for(timeout=30_000)
+    again.screenshot(path=artifacts / "value-matrix-mapping-remembered.png", full_page=True)
+    context.close()
 
 
 def kill_kernel(page) -> None:

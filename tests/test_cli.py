@@ -1,6 +1,7 @@
 """The workbook command: exit codes, one clear error, scored output."""
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from workbook import cli, data
@@ -103,3 +104,76 @@ def test_report_on_a_missing_store_says_where_to_look_and_creates_nothing(tmp_pa
     message = capsys.readouterr().err
     assert "nowhere" in message and "--data-dir" in message and "Traceback" not in message
     assert not (tmp_path / "nowhere").exists()
+
+
+LEDGER = "客户,成交日期,成交金额\n" + "".join(
+    f"C{c:03d},2026-{m:02d}-{d:02d},{100 * c + m}\n"
+    for c in range(1, 13)
+    for m, d in ((1, 5), (3, 9), (5, 20))
+    if not (c > 8 and m == 5)
+)
+
+
+def test_score_an_order_ledger_alone_writes_what_the_columns_allow(tmp_path, capsys):
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(LEDGER, encoding="utf-8")
+    out = tmp_path / "scored.xlsx"
+    assert cli.main(["--lang", "en", "score", str(ledger), "-o", str(out)]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "as of 2026-05-20 (the latest order in the ledger" in err
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert set(sheets) == {"scored", "retention", "cohorts", "skipped"}
+    scored = sheets["scored"].set_index("customer_id")
+    # C001: orders on 5 Jan, 9 Mar, 20 May of 101, 103, 105 CNY
+    assert scored.loc["C001", ["orders_12m", "revenue_12m"]].tolist() == [3, 309]
+    assert scored.loc["C009", "behaviour"] == "active" and scored.loc["C001", "abc_tier"] in (
+        "high",
+        "mid",
+        "low",
+    )
+    assert {"rfm_cell", "rfm_segment", "abc_tier", "behaviour"} <= set(scored.columns)
+    skipped = sheets["skipped"].set_index("analysis")
+    assert {"level", "value_matrix", "risk"} <= set(skipped.index)
+    assert "satisfaction" in skipped.loc["value_matrix", "missing_columns"]
+    assert "overdue_days" in skipped.loc["risk", "reason"]
+
+
+def test_score_with_a_mapping_file_written_as_a_template(tmp_path, capsys):
+    header = "客户代码,客户,首次购买日期,最近购买日期,近12月订单数,近12月销售额,毛利,满意度,推荐意愿"
+    rows = [
+        f"C{i:03d},公司{i},2021-03-02,2026-06-0{1 + i % 5},{i},{1000 * i},{100 * i},4,8" for i in range(1, 9)
+    ]
+    source = tmp_path / "crm.csv"
+    source.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    template = tmp_path / "mapping.yaml"
+    assert cli.main(["score", str(source), "--write-mapping", str(template)]) == cli.EXIT_OK
+    text = template.read_text(encoding="utf-8")
+    assert '"毛利": gross_profit_12m' in text and '"客户代码": customer_id' in text
+    out = tmp_path / "scored.csv"
+    assert cli.main(["score", str(source), "--columns", str(template), "-o", str(out)]) == cli.EXIT_OK
+    scored = pd.read_csv(out, encoding="utf-8-sig")
+    assert set(scored["abc_by"]) == {"gross_profit_12m"}
+    assert (tmp_path / "scored_skipped.csv").exists()
+
+
+def test_score_refuses_a_future_order_naming_the_row(tmp_path, capsys):
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(LEDGER + "C001,2031-01-01,5\n", encoding="utf-8")
+    code = cli.main(["--lang", "en", "score", str(ledger), "-o", str(tmp_path / "x.xlsx")])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INPUT and "2031-01-01" in err and "Traceback" not in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_score_help_documents_the_input_limits(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["score", "--help"])
+    help_text = capsys.readouterr().out
+    for setting in (
+        "WORKBOOK_MAX_UPLOAD_MB",
+        "WORKBOOK_MAX_COLUMNS",
+        "WORKBOOK_MAX_ROWS",
+        "WORKBOOK_MAX_CELLS",
+        "WORKBOOK_MAX_XLSX_MB",
+    ):
+        assert setting in help_text

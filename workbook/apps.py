@@ -46,6 +46,7 @@ from types import ModuleType
 import ipywidgets as w
 import pandas as pd
 
+from workbook import columns as vm_columns
 from workbook import i18n
 from workbook import value_matrix as vm
 from workbook.errors import WorkbookInputError, fail
@@ -542,9 +543,17 @@ class ValueMatrixExplorerApp(_App):
 
     A bad upload shows the loader's message (file, column, rows, what was expected) in the page;
     the customers shown before stay, with every slider where it was.
+
+    An upload whose headers the loader does not know (毛利, 回款金额, 客户) opens a mapping step:
+    one drop-down per column the value matrix needs, with the likely header suggested and what
+    the column is for; the mapping applied is remembered in the browser (``localStorage``) for
+    the next upload. An order ledger (customer, date, amount) is turned into the customer table
+    it gives; the step then says which columns the ledger cannot give.
     """
 
     title_key = "apps.vm.title"
+    # What the explorer's matrix and quadrants read (value_scores, current_potential).
+    NEEDS = (*vm_columns.BY_NAME["value_matrix"].needs, "revenue_12m")
 
     def __init__(self, customers: pd.DataFrame | None = None, lang: str | None = None):
         super().__init__(lang)
@@ -556,6 +565,20 @@ class ValueMatrixExplorerApp(_App):
         self.sample_button = w.Button(icon="database")
         self.sample_button.on_click(lambda _: self.use_sample())
         self.source = w.HTML()
+        self.mapping: dict[str, str] = {}  # header in the user's file → canonical column
+        self.pending: tuple[str, bytes] | None = None  # an upload waiting for its mapping
+        self.notices: list = []  # what the loader dropped or did not use, shown under the source
+        self.pickers: dict[str, w.Dropdown] = {}
+        self.mapping_note = w.HTML()
+        self.mapping_grid = w.VBox()
+        self.apply_button = w.Button(button_style="primary", icon="check")
+        self.apply_button.on_click(lambda _: self.apply_mapping())
+        self.mapping_box = w.VBox(
+            [self.mapping_note, self.mapping_grid, self.apply_button],
+            layout=w.Layout(display="none", margin="0 0 16px 0"),
+        )
+        self.memory = BrowserDraft(storage_key="value-matrix-column-mapping")
+        self.memory.observe(lambda change: self._remember(change["new"]), names="restored")
         self.explorer = widgets.ValueMatrixExplorer(self.customers, lang=self.lang)
         self.explorer_box = w.VBox([self.explorer.widget])
         self.strategies = w.HTML()
@@ -566,6 +589,8 @@ class ValueMatrixExplorerApp(_App):
         self.widget = self._page(
             self.intro,
             w.HBox([self.upload, self.sample_button, self.source], layout=w.Layout(align_items="center")),
+            self.mapping_box,
+            self.memory,
             self.explorer_box,
             self.strategies,
             w.HBox([self.download_button, self.download], layout=w.Layout(align_items="center")),
@@ -583,14 +608,77 @@ class ValueMatrixExplorerApp(_App):
             raise fail(
                 name, "apps.vm.too_large", size=f"{len(content) / 2**20:.1f}", limit=UPLOAD_MAX_BYTES // 2**20
             )
+        self.pending = (name, content)
+        self._load_pending()
+
+    def _load_pending(self) -> None:
+        """Load the pending upload with the current mapping; show the mapping step while the
+        value matrix still lacks columns, replace the customers once it has them all."""
         from workbook import data  # the loader (pandera) only where files are read: lighter kernels
 
-        customers = data.load_customers(content, name=name)  # raises before anything is replaced
+        name, content = self.pending
+        mapping = {h: c for h, c in self.mapping.items() if c}
+        if data.guess_table(content, name=name, columns=mapping) == "transactions":
+            ledger = data.load_transactions(content, name=name, columns=mapping)
+            customers = data.derive_customers(ledger)
+        else:
+            # raises before anything changes: the customers shown stay
+            customers = data.load_customers(content, name=name, columns=mapping)
+        missing = [c for c in self.NEEDS if c not in customers]
+        if missing:
+            self._show_mapping(data.suggest_mapping(content, name=name), missing, name)
+            return
+        self.pending = None
+        self.mapping_box.layout.display = "none"
+        self.notices = list(customers.attrs.get("notices", []))  # total rows dropped, headers not used
         self._replace(customers, name)
+
+    def _show_mapping(self, headers: dict[str, str | None], missing: list[str], name: str) -> None:
+        """One drop-down per missing column: the file's headers, the likely one preselected."""
+        from workbook import data
+
+        taken = {h for h, c in self.mapping.items() if c}
+        options = [(t("apps.vm.map_none", self.lang), "")] + [(h, h) for h in headers]
+        rows, self.pickers = [], {}
+        for column in missing:
+            guess = next((h for h, c in headers.items() if c == column and h not in taken), "")
+            guess = guess or next((h for h, c in self.mapping.items() if c == column and h in headers), "")
+            picker = w.Dropdown(options=options, value=guess, layout=w.Layout(width="16em"))
+            self.pickers[column] = picker
+            what = t(f"columns.enables.{column}", self.lang)
+            zh = data.CUSTOMERS.by_name()[column].zh
+            shown = f"{zh}（{column}）" if self.lang == "zh" else column
+            head = w.HTML(f"<b style='display:inline-block;width:18em'>{_esc(shown)}</b>")
+            note = w.HTML(f"<span style='margin-left:10px;color:#555'>{_esc(what)}</span>")
+            rows.append(w.HBox([head, picker, note]))
+        self.mapping_grid.children = rows
+        intro = t("apps.vm.map_intro", self.lang, name=name, n=len(missing))
+        self.mapping_note.value = f"<p>{_esc(intro)}</p>"
+        self.apply_button.description = t("apps.vm.map_apply", self.lang)
+        self.mapping_box.layout.display = "flex"
+
+    @safe_callback
+    def apply_mapping(self) -> None:
+        """Take the chosen headers, remember them in the browser, and load the upload again."""
+        if self.pending is None:
+            return
+        chosen = {picker.value: column for column, picker in self.pickers.items() if picker.value}
+        self.mapping = {**{h: c for h, c in self.mapping.items() if c not in chosen.values()}, **chosen}
+        self.memory.draft = {"mapping": dict(self.mapping)}
+        self._load_pending()
+
+    def _remember(self, restored: dict) -> None:
+        """The mapping this browser kept from an earlier upload."""
+        kept = restored.get("mapping") if isinstance(restored, dict) else None
+        if isinstance(kept, dict):
+            self.mapping = {str(h): str(c) for h, c in kept.items()}
 
     @safe_callback
     def use_sample(self) -> None:
         """Go back to the sample customers."""
+        self.pending = None
+        self.notices = []
+        self.mapping_box.layout.display = "none"
         self._replace(_sample_customers(), "customers.csv")
 
     def _replace(self, customers: pd.DataFrame, name: str) -> None:
@@ -659,8 +747,12 @@ class ValueMatrixExplorerApp(_App):
         self.upload.description = t("apps.vm.upload", lang)
         self.sample_button.description = t("apps.vm.sample", lang)
         self.download_button.description = t("apps.vm.download", lang)
+        self.apply_button.description = t("apps.vm.map_apply", lang)
         source = t("apps.vm.source", lang, name=self.source_name, n=len(self.customers))
-        self.source.value = f"<span style='margin-left:12px'>{_esc(source)}</span>"
+        notes = "".join(
+            f"<br><small style='color:#8a5a00'>{_esc(p.message(lang))}</small>" for p in self.notices
+        )
+        self.source.value = f"<span style='margin-left:12px'>{_esc(source)}{notes}</span>"
         if self.explorer.lang != lang:
             self._replace(self.customers, self.source_name)  # rebuilt in the new language, same sliders
             return

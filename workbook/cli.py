@@ -3,7 +3,7 @@
     workbook serve [--host 0.0.0.0]      # the classroom apps (Voilà) + JupyterLab 启动课堂服务
     workbook check                       # is this machine ready? 环境检查
     workbook lab [--host H --port P]     # JupyterLab on the course notebooks 打开课程
-    workbook score customers.xlsx -o scored.xlsx [--as-of 2026-06-30]   # 客户评分
+    workbook score orders.csv -o scored.xlsx [--as-of 2026-06-30]      # 客户评分（订单明细和/或客户表）
     workbook report AB3K9Z -o reports/   # team and session reports, HTML + Excel 课后报告
     workbook export AB3K9Z -o session.xlsx                               # 导出课堂数据
     workbook instruments validate my_instrument.yaml                     # 检查自评问卷文件
@@ -74,6 +74,7 @@ security and limits 安全与限制 (README, "Security"):
 """
 
 LARGE_FILE_BYTES = 5 * 2**20  # from this size `workbook score` shows its progress
+CLV_WEEKS = 52  # horizon of the predictive CLV written by `workbook score`
 
 
 def score_customers(
@@ -81,6 +82,7 @@ def score_customers(
 ) -> pd.DataFrame:
     """One row per customer: ladder level, ABC tier, behaviour, value score and tier, risk level, reasons.
 
+    Needs a full customer table; :func:`score_tables` scores whatever the columns allow.
     ``progress`` (optional) is a ``tqdm`` bar advanced once per step.
     """
     from workbook import classify, operations, value_matrix
@@ -113,28 +115,261 @@ def score_customers(
     )
 
 
+def default_as_of(
+    customers: pd.DataFrame | None, transactions: pd.DataFrame | None
+) -> tuple[pd.Timestamp, str]:
+    """The assessment date when none is given, and why (an i18n key).
+
+    The latest order (or last purchase) in the data. Dates after today were refused when the
+    files were loaded, so one mistyped year (2031) can never become the assessment date.
+    """
+    if transactions is not None:
+        return transactions["order_date"].max().normalize(), "cli.as_of_latest_order"
+    if (
+        customers is not None
+        and "last_purchase_date" in customers
+        and customers["last_purchase_date"].notna().any()
+    ):
+        return customers["last_purchase_date"].max().normalize(), "cli.as_of_latest_purchase"
+    return pd.Timestamp.today().normalize(), "cli.as_of_today"
+
+
+def customer_table(customers: pd.DataFrame | None, transactions: pd.DataFrame | None, as_of) -> pd.DataFrame:
+    """The customer table to score: the given one, completed by what the ledger gives
+    (first/last purchase, 12-month orders, revenue, profit) where it lacks those columns."""
+    from workbook import data
+
+    if transactions is None:
+        return customers
+    derived = data.derive_customers(transactions, as_of=as_of)
+    if customers is None:
+        return derived
+    extra = derived.set_index("customer_id")
+    table = customers.copy()
+    for column in extra.columns:
+        if column not in table:
+            table[column] = table["customer_id"].map(extra[column])
+    return table
+
+
+def score_tables(
+    customers: pd.DataFrame | None = None,
+    transactions: pd.DataFrame | None = None,
+    as_of=None,
+    previous: pd.DataFrame | None = None,
+    lang: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every analysis the columns allow, from a customer table, an order ledger, or both.
+
+    Returns the sheets of the result: ``scored`` (one row per customer), ``skipped`` (each
+    analysis that could not run, the columns it lacks and what they enable), and with a
+    ledger ``retention`` (quarterly) and ``cohorts``.
+
+    >>> ledger = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
+    ...     "order_date": pd.to_datetime(["2026-01-10", "2026-05-05", "2026-03-06"])})
+    >>> sheets = score_tables(transactions=ledger, as_of="2026-06-30", lang="en")
+    >>> shown = ["customer_id", "revenue_12m", "abc_tier", "behaviour", "rfm_cell"]
+    >>> sheets["scored"][shown].to_numpy().tolist()
+    [['a', 15.0, 'high', 'active', 333], ['b', 7.0, 'high', 'potential', 111]]
+
+    (ABC: a's 15 of 22 is below 80 % before b is counted, so both are A; RFM with two customers
+    spreads over 1 and 3.)
+    """
+    from workbook import classify, columns, operations, value_matrix
+
+    as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(customers, transactions)[0]
+    table = customer_table(customers, transactions, as_of)
+    facts = (
+        "customer_id",
+        "name",
+        "first_purchase_date",
+        "last_purchase_date",
+        "orders_12m",
+        "revenue_12m",
+        "gross_profit_12m",
+    )
+    shown = facts if customers is None else ("customer_id", "name")  # a ledger's derived facts are news
+    scored = table[[c for c in shown if c in table]].copy()
+    sheets: dict[str, pd.DataFrame] = {}
+    skipped = []
+    by = "gross_profit_12m" if "gross_profit_12m" in table else "revenue_12m"
+    runs = {
+        "level": lambda: classify.relationship_level(table, as_of=as_of)[["level", "reason"]].rename(
+            columns={"reason": "level_reason"}
+        ),
+        "abc": lambda: (
+            classify.value_tier_abc(table, by=by, explain=False)[["value_tier"]]
+            .rename(columns={"value_tier": "abc_tier"})
+            .assign(abc_by=by)
+        ),
+        "behaviour": lambda: classify.behaviour_status(table, as_of=as_of, explain=False)[["behaviour"]],
+        "value_matrix": lambda: (
+            value_matrix.value_scores(table)[["value_score", "value_tier", "reason"]]
+            .rename(columns={"reason": "value_reason"})
+            .round({"value_score": 1})
+        ),
+        "risk": lambda: operations.risk_signals(table, previous=previous, as_of=as_of)[
+            ["risk_level", "reason"]
+        ].rename(columns={"reason": "risk_reason"}),
+        "rfm": lambda: _by_customer(table, _rfm(transactions, as_of)),
+        "clv": lambda: _by_customer(table, _clv(transactions, as_of)),
+        "retention": lambda: sheets.setdefault(
+            "retention", operations.retention_rates(transactions).reset_index().astype({"period": str})
+        ),
+        "cohorts": lambda: sheets.setdefault("cohorts", _cohorts(transactions)),
+    }
+    for check in columns.available(table, transactions):
+        if not check.ok:
+            skipped.append((check.name, ", ".join(check.missing), check.reason(lang)))
+            continue
+        try:
+            result = runs[check.name]()
+        except WorkbookInputError as err:  # e.g. too few customers to fit the CLV models
+            skipped.append((check.name, "", err.message(lang)))
+            continue
+        if check.name not in ("retention", "cohorts"):
+            for column in result.columns:
+                values = result[column]
+                scored[column] = (
+                    values.astype(str).where(values.notna(), "")
+                    if values.dtype.name == "category"
+                    else values
+                )
+    sheets = {"scored": scored, **sheets}
+    sheets["skipped"] = pd.DataFrame(skipped, columns=["analysis", "missing_columns", "reason"])
+    return sheets
+
+
+def _rfm(transactions: pd.DataFrame, as_of) -> pd.DataFrame:
+    from workbook import classify
+
+    scores = classify.rfm_scores(transactions, as_of=as_of)
+    segments = classify.rfm_segment(scores, explain=False)
+    return pd.DataFrame({"rfm_cell": scores["rfm_cell"], "rfm_segment": segments["segment"].astype(str)})
+
+
+def _by_customer(table: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """A result indexed by customer id, aligned to the rows of ``table`` (whole numbers stay whole
+    for customers the result lacks)."""
+    aligned = result.reindex(table["customer_id"].to_numpy()).set_axis(table.index)
+    whole = [c for c in result.columns if pd.api.types.is_integer_dtype(result[c].dtype)]
+    return aligned.astype(dict.fromkeys(whole, "Int64"))
+
+
+def _clv(transactions: pd.DataFrame, as_of) -> pd.DataFrame:
+    """BG/NBD + Gamma-Gamma on weekly periods: P(alive), purchases and value over the next 52 weeks."""
+    from workbook import operations
+
+    summary = operations.rfm_summary(transactions, as_of=as_of, period="W")
+    bgnbd = operations.fit_bgnbd(summary)
+    spend = operations.fit_gamma_gamma(summary["frequency"], summary["monetary_value"])
+    clv = operations.predictive_clv(summary, bgnbd, spend, horizon_periods=CLV_WEEKS, step=4)
+    return (
+        clv[["probability_alive", "expected_purchases", "clv"]]
+        .round(3)
+        .add_suffix(f"_{CLV_WEEKS}w")
+        .rename(columns={f"probability_alive_{CLV_WEEKS}w": "probability_alive"})
+    )
+
+
+def _cohorts(transactions: pd.DataFrame) -> pd.DataFrame:
+    from workbook import operations
+
+    table = operations.cohort_retention(transactions).round(3)
+    table.index = table.index.astype(str)
+    table.columns = [str(c) for c in table.columns]
+    return table.reset_index()
+
+
+def _load_mapping(path: str | None) -> dict[str, str] | None:
+    """A column-mapping file: YAML lines ``毛利: gross_profit_12m`` (file header: canonical name)."""
+    if not path:
+        return None
+    import yaml
+
+    from workbook.errors import fail
+
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {}
+    except (OSError, yaml.YAMLError):
+        raise fail(Path(path).name, "cli.bad_mapping") from None
+    if not isinstance(loaded, dict):
+        raise fail(Path(path).name, "cli.bad_mapping")
+    return {str(k): str(v) for k, v in loaded.items() if v}
+
+
+def write_mapping_template(source: str, out: Path, lang: str | None = None) -> None:
+    """A mapping file for ``source``: each of its headers with the column it is taken for, or a
+    suggestion, or blank; the canonical names are listed in the comments."""
+    from workbook import data
+
+    lines = [f"# {i18n.t('cli.mapping_template', lang)}"]
+    for spec in (data.CUSTOMERS, data.TRANSACTIONS):
+        lines.append(f"# {spec.name}: " + ", ".join(c.name for c in spec.columns))
+    for header, canonical in data.suggest_mapping(source).items():
+        lines.append(f'"{header}": {canonical or ""}')
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _score(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from workbook import data
+
+    if args.write_mapping:
+        write_mapping_template(args.file or args.orders, Path(args.write_mapping))
+        print(i18n.t("cli.written", path=args.write_mapping))
+        return EXIT_OK
+    mapping = _load_mapping(args.columns)
+    files = [f for f in (args.file, args.orders, args.previous) if f]
+    large = any(Path(f).is_file() and Path(f).stat().st_size >= LARGE_FILE_BYTES for f in files)
+    with tqdm(total=4, disable=not large, file=sys.stderr, desc=i18n.t("cli.progress"), unit="") as bar:
+        customers, orders = None, args.orders
+        if (
+            args.file
+            and args.orders is None
+            and data.guess_table(args.file, columns=mapping) == "transactions"
+        ):
+            orders = args.file
+        elif args.file:
+            customers = data.load_customers(args.file, columns=mapping, as_of=args.as_of)
+        transactions = data.load_transactions(orders, columns=mapping, as_of=args.as_of) if orders else None
+        bar.update(1)
+        previous = data.load_customers(args.previous, columns=mapping) if args.previous else None
+        bar.update(1)
+        if args.as_of is None:
+            as_of, why = default_as_of(customers, transactions)
+            print(i18n.t("cli.as_of_used", date=as_of.strftime("%Y-%m-%d"), why=i18n.t(why)), file=sys.stderr)
+        else:
+            as_of = pd.Timestamp(args.as_of)
+        for table in (customers, transactions, previous):
+            for notice in data.notices(table) if table is not None else []:
+                print(notice, file=sys.stderr)
+        sheets = score_tables(customers, transactions, as_of, previous)
+        bar.update(1)
+        _write_sheets(sheets, Path(args.output))
+        bar.update(1)
+    for _, row in sheets["skipped"].iterrows():
+        print(i18n.t("cli.skipped", analysis=row["analysis"], reason=row["reason"]), file=sys.stderr)
+    print(i18n.t("cli.scored", n=len(sheets["scored"]), path=args.output))
+    return EXIT_OK
+
+
+def _write_sheets(sheets: dict[str, pd.DataFrame], out: Path) -> None:
+    """All sheets into one .xlsx; for .csv the scored table, the others beside it (``<name>_<sheet>.csv``)."""
     from workbook.store import neutralise_formulas
 
-    large = Path(args.file).stat().st_size >= LARGE_FILE_BYTES
-    with tqdm(total=7, disable=not large, file=sys.stderr, desc=i18n.t("cli.progress"), unit="") as bar:
-        customers = data.load_customers(args.file)
-        bar.update(1)
-        previous = data.load_customers(args.previous) if args.previous else None
-        bar.update(1)
-        scored = score_customers(customers, args.as_of, previous, progress=bar)
-        out = Path(args.output)
-        safe = neutralise_formulas(scored)  # names from a customer file must not run as formulas
-        if out.suffix.lower() == ".xlsx":
-            safe.to_excel(out, index=False)
-        else:
-            safe.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel then reads the Chinese
-        bar.update(1)
-    print(i18n.t("cli.scored", n=len(scored), path=out))
-    return EXIT_OK
+    safe = {
+        k: neutralise_formulas(v) for k, v in sheets.items()
+    }  # names from a file must not run as formulas
+    if out.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(out) as writer:
+            for name, sheet in safe.items():
+                sheet.to_excel(writer, sheet_name=name, index=False)
+        return
+    for name, sheet in safe.items():
+        path = out if name == "scored" else out.with_name(f"{out.stem}_{name}{out.suffix}")
+        sheet.to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel then reads the Chinese
 
 
 def _store(args: argparse.Namespace):
@@ -201,6 +436,21 @@ def _instruments(args: argparse.Namespace) -> int:
             )
         )
     return EXIT_OK
+
+
+SCORE_EPILOG = """\
+input limits 上传限制 (checked before a file is parsed; environment variables):
+  WORKBOOK_MAX_UPLOAD_MB   file size, default 50 MB 文件大小
+  WORKBOOK_MAX_COLUMNS     columns, default 300 列数
+  WORKBOOK_MAX_ROWS        rows, default 12,000,000 行数
+  WORKBOOK_MAX_CELLS       rows × columns, default 150,000,000 单元格数
+  WORKBOOK_MAX_XLSX_MB     unpacked size of an .xlsx, default 300 MB xlsx 解压后大小
+examples:
+  workbook score orders.csv -o scored.xlsx
+  workbook score customers.xlsx --orders orders.csv -o scored.xlsx --as-of 2026-06-30
+  workbook score erp_export.xlsx --write-mapping mapping.yaml   # edit it, then:
+  workbook score erp_export.xlsx --columns mapping.yaml -o scored.xlsx
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,11 +521,28 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=int, default=8888, help="port 端口")
     lab.set_defaults(run=_lab)
 
-    score = commands.add_parser("score", help="score a customer file 客户评分: level, tiers, value, risk")
-    score.add_argument("file", help="customer table, CSV or Excel 客户表")
-    score.add_argument("-o", "--output", required=True, help="result file, .xlsx or .csv 输出文件")
-    score.add_argument("--as-of", help="snapshot date 快照日期, e.g. 2026-06-30 (default: latest purchase)")
+    score = commands.add_parser(
+        "score",
+        help="score customers 客户评分: an order ledger, a customer table or both",
+        description="Score customers from an order ledger (customer, date, amount), a customer table, or "
+        "both: every analysis the columns allow; the 'skipped' sheet says what was not run and why. "
+        "按订单明细和/或客户表评分，列不够的分析写入 skipped 表并说明缺哪一列。",
+        epilog=SCORE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    score.add_argument(
+        "file", nargs="?", help="customer table or order ledger, CSV or Excel 客户表或订单明细"
+    )
+    score.add_argument("--orders", help="order ledger, when FILE is the customer table 订单明细")
+    score.add_argument("-o", "--output", help="result file, .xlsx or .csv 输出文件")
+    score.add_argument(
+        "--as-of", help="assessment date 评估日期, e.g. 2026-06-30 (default: the latest order)"
+    )
     score.add_argument("--previous", help="last year's customer table, for drop signals 上期客户表")
+    score.add_argument("--columns", help="column-mapping file (YAML: 毛利: gross_profit_12m) 列映射文件")
+    score.add_argument(
+        "--write-mapping", metavar="FILE", help="write a mapping template for FILE and stop 生成列映射模板"
+    )
     score.set_defaults(run=_score)
 
     report = commands.add_parser(
@@ -305,7 +572,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``workbook`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "score" and not (args.file or args.orders):
+        parser.error("score: give a customer table or an order ledger 请给出客户表或订单明细")
+    if args.command == "score" and not (args.output or args.write_mapping):
+        parser.error("score: -o/--output is required 请用 -o 指定输出文件")
     with i18n.language(args.lang or i18n.get_language()):
         try:
             return args.run(args)

@@ -9,7 +9,18 @@ dtypes and a fresh ``RangeIndex``. It accepts what Chinese offices really export
   (Excel "Unicode text"), and ``.xlsx`` workbooks, whose header row is found even
   below merged title rows and on another sheet;
 * Chinese or English column names (``满意度`` or ``satisfaction``), full-width
-  digits, money such as ``¥1,234.50`` or ``1.2万``, dates such as ``2026年1月5日``.
+  digits, money such as ``¥1,234.50``, ``1.2万``, ``29.7万元``, ``3亿``, ``12k`` or a unit in the
+  header (``销售额（万元）``), dates such as ``2026年1月5日``;
+* Big5 as well as GBK, title lines above a CSV header, an order ledger with only customer,
+  date and amount (:func:`derive_customers` gives its customer table), and headers of the
+  user's own system through a mapping (``columns={"毛利": "gross_profit_12m"}``).
+
+Nothing is loaded silently wrong: total and subtotal rows (合计, 小计, Total) are dropped with
+a notice (:func:`notices`); decimal commas, dates after today (or ``as_of``), two columns for
+one field, rows in another encoding, formulas without values, Excel error values, encrypted
+or renamed files are refused with their own message. Names keep what the user wrote (NFKC
+folding is used for matching only). Every input is measured against :mod:`workbook.limits`
+(bytes, columns, rows, cells, inflated .xlsx size) before it is parsed.
 
 Whatever is wrong is reported all at once by one :class:`~workbook.errors.WorkbookInputError`
 that names the file, the column, the spreadsheet rows and what was expected, in the
@@ -27,12 +38,15 @@ True
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -44,7 +58,9 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
+from workbook import limits
 from workbook.errors import Problem, WorkbookInputError, fail
+from workbook.limits import Limits
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 MAX_BYTES = 50 * 1024 * 1024  # uploads beyond this are refused before parsing
@@ -94,9 +110,13 @@ class RowCheck:
 
 @dataclass(frozen=True)
 class TableSpec:
+    """A table's columns and row rules; ``fallbacks`` name a column that stands in for a missing
+    one (an order ledger that names customers only by 客户名称 uses it as the customer key)."""
+
     name: str
     columns: tuple[Col, ...]
     checks: tuple[RowCheck, ...] = ()
+    fallbacks: tuple[tuple[str, str], ...] = ()
 
     def by_name(self) -> dict[str, Col]:
         return {c.name: c for c in self.columns}
@@ -113,8 +133,8 @@ def _money(name, zh, **kw):
 CUSTOMERS = TableSpec(
     "customers",
     (
-        Col("customer_id", "客户编号", "id", aliases=("客户id", "客户代码", "id")),
-        Col("name", "客户名称", "text", aliases=("公司名称", "客户名")),
+        Col("customer_id", "客户编号", "id", aliases=("客户id", "客户代码", "客户编码", "客户号", "id")),
+        Col("name", "客户名称", "text", required=False, aliases=("公司名称", "客户名", "客户全称")),
         Col("industry", "行业", "text", required=False, nullable=True),
         Col("region", "区域", "text", required=False, nullable=True, aliases=("地区",)),
         Col("company_size", "企业规模", "category", required=False,
@@ -124,14 +144,14 @@ CUSTOMERS = TableSpec(
         Col("dealer_class", "经销商等级", "category", required=False, nullable=True,
             allowed={"A": ("a", "A类"), "B": ("b", "B类"), "C": ("c", "C类")}),
         Col("member", "会员", "bool", required=False, aliases=("是否会员",)),
-        Col("first_purchase_date", "首次购买日期", "date", nullable=True),
-        Col("last_purchase_date", "最近购买日期", "date", nullable=True),
-        _count("orders_12m", "近12月订单数"),
-        _money("revenue_12m", "近12月销售额", low=0),
-        _money("gross_profit_12m", "近12月毛利"),
+        Col("first_purchase_date", "首次购买日期", "date", required=False, nullable=True),
+        Col("last_purchase_date", "最近购买日期", "date", required=False, nullable=True),
+        _count("orders_12m", "近12月订单数", required=False),
+        _money("revenue_12m", "近12月销售额", required=False, low=0),
+        _money("gross_profit_12m", "近12月毛利", required=False),
         _money("purchase_potential", "购买潜力", required=False, low=0),
-        Col("satisfaction", "满意度", "int", low=1, high=5),
-        Col("recommend_score", "推荐意愿", "int", low=0, high=10),
+        Col("satisfaction", "满意度", "int", required=False, low=1, high=5),
+        Col("recommend_score", "推荐意愿", "int", required=False, low=0, high=10),
         Col("trust", "信任度", "int", required=False, low=1, high=5),
         Col("cooperation", "合作意愿", "int", required=False, low=1, high=5),
         _count("referrals", "推荐客户数", required=False),
@@ -157,18 +177,24 @@ CUSTOMERS = TableSpec(
 TRANSACTIONS = TableSpec(
     "transactions",
     (
-        Col("order_id", "订单号", "id", aliases=("订单编号",)),
-        Col("customer_id", "客户编号", "text", aliases=("客户id", "客户代码")),
-        Col("order_date", "订单日期", "date", aliases=("日期", "下单日期")),
-        _money("amount", "金额", aliases=("订单金额", "销售额")),
-        _money("gross_profit", "毛利"),
+        Col("order_id", "订单号", "id", required=False, aliases=("订单编号", "单据编号", "单号")),
+        Col("customer_id", "客户编号", "text",
+            aliases=("客户id", "客户代码", "客户编码", "客户号", "客户")),
+        Col("customer_name", "客户名称", "text", required=False, nullable=True,
+            aliases=("客户名", "客户全称")),
+        Col("order_date", "订单日期", "date",
+            aliases=("日期", "下单日期", "成交日期", "销售日期", "单据日期")),
+        _money("amount", "金额", aliases=("订单金额", "销售额", "成交金额", "销售金额", "价税合计")),
+        _money("gross_profit", "毛利", required=False, aliases=("毛利额",)),
         Col("product_line", "产品线", "text", required=False, nullable=True),
     ),
     (
-        RowCheck("data.amount_not_positive", ("amount",), lambda f: f["amount"] > 0),
+        # ~(≤ 0), not > 0: an unreadable (NaN) amount is reported as unreadable, not as ≤ 0
+        RowCheck("data.amount_not_positive", ("amount",), lambda f: ~(f["amount"] <= 0)),
         RowCheck("data.profit_above_amount", ("gross_profit", "amount"),
                  lambda f: ~(f["gross_profit"] > f["amount"] + 0.005)),
     ),
+    fallbacks=(("customer_id", "customer_name"),),
 )
 
 TOUCHPOINTS = {"sales": ("销售",), "delivery": ("交付",), "after_sales": ("售后",), "billing": ("账单",)}
@@ -224,54 +250,177 @@ Source = str | Path | bytes | BinaryIO | pd.DataFrame
 # ---------------------------------------------------------------- public loaders
 
 
-def load_customers(source: Source, *, name: str | None = None) -> pd.DataFrame:
+def load_customers(source: Source, *, name: str | None = None, columns: Mapping[str, str] | None = None,
+                   as_of=None, require: Iterable[str] = (), limits: Limits | None = None) -> pd.DataFrame:
     """Customer snapshot (one row per customer), validated; see ``datasets/README.md``.
+
+    Only ``customer_id`` is required: the table keeps the columns the file has, and each
+    analysis names what it lacks (:mod:`workbook.columns`). ``require`` adds columns the
+    caller cannot do without. ``columns`` maps the file's own headers to canonical names,
+    ``{"毛利": "gross_profit_12m"}``. Dates after ``as_of`` (default: today) are refused.
+    Total rows (合计, 小计, Total) are dropped; :func:`notices` says which.
 
     >>> load_customers(DATASETS_DIR / "customers.csv").shape[1]
     29
     """
-    return load_table(source, CUSTOMERS, name=name)
+    frame = _load(source, CUSTOMERS, name, columns=columns, as_of=as_of, lim=limits, require=require)
+    return _reset(frame)
 
 
 def load_transactions(
-    source: Source, *, name: str | None = None, customers: pd.DataFrame | None = None
+    source: Source, *, name: str | None = None, customers: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None, as_of=None, limits: Limits | None = None,
 ) -> pd.DataFrame:
-    """Orders (one row per order). With ``customers``, every ``customer_id`` must be one of theirs."""
-    frame = _load(source, TRANSACTIONS, name)
+    """Orders (one row per order or order line): an ERP/CRM sales ledger.
+
+    Needs the customer (``客户编号``, or ``客户名称`` when the ledger has no code), the date and
+    the amount; order id, gross profit and product line are kept when present. With
+    ``customers``, every ``customer_id`` must be one of theirs (compared NFKC-folded, so a
+    full-width ``Ｃ001`` matches ``C001``; the values stay as written).
+    """
+    label = name or _source_name(source)
+    frame = _load(source, TRANSACTIONS, name, columns=columns, as_of=as_of, lim=limits)
     if customers is not None:
-        _check_known_customers(frame, customers, name or _source_name(source))
-    return frame.reset_index(drop=True)
+        _check_known_customers(frame, customers, label)
+    return _reset(frame)
 
 
-def load_nps_survey(source: Source, *, name: str | None = None) -> pd.DataFrame:
+def load_nps_survey(source: Source, *, name: str | None = None, **options) -> pd.DataFrame:
     """NPS / CSAT / CES survey answers (one row per response)."""
-    return load_table(source, NPS_SURVEY, name=name)
+    return load_table(source, NPS_SURVEY, name=name, **options)
 
 
-def load_servqual(source: Source, *, name: str | None = None) -> pd.DataFrame:
+def load_servqual(source: Source, *, name: str | None = None, **options) -> pd.DataFrame:
     """SERVQUAL answers, wide: ``exp_<dimension>_<k>``, ``per_<dimension>_<k>``, ``imp_<dimension>``."""
-    return load_table(source, SERVQUAL, name=name)
+    return load_table(source, SERVQUAL, name=name, **options)
 
 
-def load_table(source: Source, spec: TableSpec | str, *, name: str | None = None) -> pd.DataFrame:
+def load_table(source: Source, spec: TableSpec | str, *, name: str | None = None,
+               columns: Mapping[str, str] | None = None, as_of=None, limits: Limits | None = None
+               ) -> pd.DataFrame:
     """Read ``source`` as the table ``spec`` (a :data:`TABLES` key or a :class:`TableSpec`).
 
     Raises :class:`WorkbookInputError` listing every problem found.
     """
-    return _load(source, spec, name).reset_index(drop=True)
+    return _reset(_load(source, spec, name, columns=columns, as_of=as_of, lim=limits))
 
 
-def _load(source: Source, spec: TableSpec | str, name: str | None) -> pd.DataFrame:
+def notices(frame: pd.DataFrame, lang: str | None = None) -> list[str]:
+    """What the loader changed without refusing the file (total rows dropped), as sentences.
+
+    >>> notices(load_customers(DATASETS_DIR / "customers.csv"))
+    []
+    """
+    return [p.message(lang) for p in frame.attrs.get("notices", [])]
+
+
+def _reset(frame: pd.DataFrame) -> pd.DataFrame:
+    attrs = dict(frame.attrs)
+    out = frame.reset_index(drop=True)
+    out.attrs.update(attrs)
+    return out
+
+
+def _load(source: Source, spec: TableSpec | str, name: str | None, *, columns=None, as_of=None,
+          lim: Limits | None = None, require: Iterable[str] = ()) -> pd.DataFrame:
     """Like :func:`load_table` but the index still holds the rows as the user numbers them."""
     spec = TABLES[spec] if isinstance(spec, str) else spec
     label = name or _source_name(source)
-    raw = source.copy() if isinstance(source, pd.DataFrame) else read_raw(source, spec, label)
-    renamed = _map_columns(raw, spec, label)
-    typed, problems = _coerce(renamed, spec)
+    lim = lim or limits.current()
+    raw = source.copy() if isinstance(source, pd.DataFrame) else read_raw(source, spec, label, lim)
+    raw, dropped = _drop_total_rows(raw)
+    renamed = _map_columns(raw, spec, label, columns)
+    lacking = [c for c in require if c not in renamed.columns]
+    if lacking:
+        raise WorkbookInputError(label, [_missing_column(spec.by_name()[c], [str(h) for h in raw.columns])
+                                         if c in spec.by_name() else Problem("data.missing_column", column=c)
+                                         for c in lacking])
+    latest = pd.Timestamp(as_of if as_of is not None else pd.Timestamp.today()).normalize()
+    typed, problems = _coerce(renamed, spec, latest)
     problems += _validate(typed, spec)
     if problems:
         raise WorkbookInputError(label, _merge(problems, list(typed.attrs["headers"].values())))
+    typed.attrs["notices"] = [Problem(p.key, rows=p.rows, n_rows=p.n_rows, params={"source": label})
+                              for p in dropped] + [
+        Problem("data.unmapped_column", column=p.column, params=dict(p.params))
+        for p in renamed.attrs["hints"]]
     return typed
+
+
+def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """The customer table an order ledger gives: one row per customer with ``first_purchase_date``,
+    ``last_purchase_date``, ``orders_12m`` and ``revenue_12m`` (the 365 days up to ``as_of``),
+    ``gross_profit_12m`` when the ledger has profit, and ``name`` when it has customer names.
+
+    Orders after ``as_of`` (default: the last order) are left out. ``orders_12m`` counts
+    distinct order ids, or ledger rows when there is no order id.
+
+    >>> ledger = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
+    ...     "order_date": pd.to_datetime(["2025-01-10", "2026-01-05", "2026-01-06"])})
+    >>> derive_customers(ledger, as_of="2026-01-31")[["orders_12m", "revenue_12m"]].to_numpy().tolist()
+    [[1.0, 5.0], [1.0, 7.0]]
+    """
+    dates = transactions["order_date"]
+    end = pd.Timestamp(as_of).normalize() if as_of is not None else dates.max()
+    known = transactions[dates <= end]
+    recent = (known["order_date"] > end - pd.Timedelta(days=365)).to_numpy()
+    frame = pd.DataFrame({
+        "customer_id": known["customer_id"].to_numpy(),
+        "date": known["order_date"].to_numpy(),
+        "recent_amount": np.where(recent, known["amount"].to_numpy(dtype="float64"), 0.0),
+        "recent": recent,
+    })
+    if "order_id" in known:
+        frame["order"] = np.where(recent, known["order_id"].astype(str).to_numpy(), None)
+    if "gross_profit" in known:
+        frame["profit"] = np.where(recent, known["gross_profit"].to_numpy(dtype="float64"), 0.0)
+    g = frame.groupby("customer_id", sort=True, observed=True)
+    out = pd.DataFrame({
+        "first_purchase_date": g["date"].min(),
+        "last_purchase_date": g["date"].max(),
+        "orders_12m": g["order"].nunique() if "order" in frame else g["recent"].sum(),
+        "revenue_12m": g["recent_amount"].sum(),
+    })
+    if "profit" in frame:
+        out["gross_profit_12m"] = g["profit"].sum()
+    if "customer_name" in known:
+        out.insert(0, "name", known.groupby("customer_id", sort=True, observed=True)["customer_name"].last())
+    out["orders_12m"] = out["orders_12m"].astype("int64")
+    out = out.reset_index()
+    out.attrs["as_of"] = end
+    return out
+
+
+def guess_table(source: Source, *, columns: Mapping[str, str] | None = None, name: str | None = None) -> str:
+    """``"transactions"`` when the file's header names an order date and an amount (an order
+    ledger), else ``"customers"``. Reads only the header region."""
+    label = name or _source_name(source)
+    raw = read_raw(source, TRANSACTIONS, label) if not isinstance(source, pd.DataFrame) else source
+    index = {**_alias_index(TRANSACTIONS), **{_norm_header(k): v for k, v in (columns or {}).items()}}
+    found = {index.get(_norm_header(h)) for h in raw.columns}
+    return "transactions" if {"order_date", "amount"} <= found else "customers"
+
+
+def suggest_mapping(source: Source, *, name: str | None = None) -> dict[str, str | None]:
+    """Each header of ``source`` with the canonical column it is read as, the one it probably
+    means (毛利 → gross_profit_12m), or None: the start of a column-mapping file."""
+    label = name or _source_name(source)
+    kind = guess_table(source, name=label)
+    spec = TABLES[kind]
+    raw = read_raw(source, spec, label) if not isinstance(source, pd.DataFrame) else source
+    index = _alias_index(spec)
+    hints: dict[str, list[str]] = {}
+    for canonical, words in HINTS.items():
+        for word in words if canonical in spec.by_name() else ():
+            hints.setdefault(_norm_header(word), []).append(canonical)
+    out: dict[str, str | None] = {h: index.get(_norm_header(h)) for h in map(str, raw.columns)}
+    used = set(out.values())
+    for header, canonical in out.items():  # a hint only where it takes no column twice
+        if canonical is None:
+            free = [c for c in hints.get(_norm_header(header), []) if c not in used]
+            out[header] = free[0] if free else None
+            used.add(out[header])
+    return out
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str) -> None:
@@ -292,96 +441,229 @@ def _source_name(source: Source) -> str:
     return getattr(source, "name", None) or "upload"
 
 
-def _read_bytes(source: Source, label: str) -> bytes:
+def _read_bytes(source: Source, label: str, lim: Limits) -> bytes:
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
             raise fail(label, "data.file_not_found", path=str(path))
-        _check_size(path.stat().st_size, label)
+        _check_size(path.stat().st_size, label, lim)
         blob = path.read_bytes()
     else:
-        blob = source if isinstance(source, bytes) else source.read(MAX_BYTES + 1)
-        _check_size(len(blob), label)
+        blob = source if isinstance(source, bytes) else source.read(_max_bytes(lim) + 1)
+        _check_size(len(blob), label, lim)
     if not blob.strip():
         raise fail(label, "data.empty_file")
     return blob
 
 
-def _check_size(size: int, label: str) -> None:
-    if size > MAX_BYTES:
-        raise fail(label, "data.file_too_large", size_mb=size / 2**20, max_mb=MAX_BYTES / 2**20)
+def _max_bytes(lim: Limits) -> int:
+    # MAX_BYTES stays a module setting (tests and old code lower it); the smaller one wins.
+    return min(lim.max_bytes, MAX_BYTES)
 
 
-def read_raw(source: Source, spec: TableSpec, label: str) -> pd.DataFrame:
-    """The file's cells as strings with the header applied; the index holds spreadsheet row numbers."""
-    blob = _read_bytes(source, label)
+def _check_size(size: int, label: str, lim: Limits) -> None:
+    limit = _max_bytes(lim)
+    if size > limit:
+        raise fail(label, "data.file_too_large", size_mb=size / 2**20, max_mb=limit / 2**20,
+                   setting="WORKBOOK_MAX_UPLOAD_MB")
+
+
+def read_raw(source: Source, spec: TableSpec, label: str, lim: Limits | None = None) -> pd.DataFrame:
+    """The file's cells as strings with the header applied; the index holds spreadsheet row numbers.
+
+    Every limit of :mod:`workbook.limits` is checked before the cells are parsed.
+    """
+    lim = lim or limits.current()
+    blob = _read_bytes(source, label, lim)
     if blob.startswith(b"PK\x03\x04"):
-        return _read_xlsx(blob, spec, label)
+        return _read_xlsx(blob, spec, label, lim)
     if blob.startswith(b"\xd0\xcf\x11\xe0"):
+        # Excel saves a password-protected .xlsx as an OLE file holding an "EncryptedPackage".
+        if "EncryptedPackage".encode("utf-16-le") in blob:
+            raise fail(label, "data.password_protected")
         raise fail(label, "data.old_excel")
-    return _read_text(_decode(blob, label), spec, label)
+    if blob.startswith(b"PK"):
+        raise fail(label, "data.damaged_excel")
+    return _read_text(_decode(blob, label), spec, label, lim)
+
+
+# Legacy encodings of Chinese exports, tried when the file is not UTF-8.
+GB2312_SHARE = 0.9  # simplified Chinese text has nearly all its characters in GB2312
+ENCODING_SAMPLE = 200_000  # characters looked at to judge an encoding
 
 
 def _decode(blob: bytes, label: str) -> str:
+    """The file as text: UTF-16 (BOM), UTF-8, else GB18030 or Big5, whichever reads as Chinese.
+
+    Never returns mojibake: a UTF-8 file with a few rows in another encoding is refused
+    naming those rows, and a file that reads as neither is refused.
+    """
     if blob.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return blob.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return blob.decode(encoding)
+            return blob.decode("utf-16")
+        except UnicodeDecodeError:
+            raise fail(label, "data.unknown_encoding") from None
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    bad_rows = _non_utf8_rows(blob)
+    if bad_rows is not None:
+        rows, n = bad_rows
+        raise fail(label, "data.mixed_encoding", rows=tuple(rows[:5]), n_rows=n)
+    for encoding in ("gb18030", "big5"):
+        try:
+            text = blob.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if _reads_as_chinese(text, encoding):
+            return text
     raise fail(label, "data.unknown_encoding")
+
+
+def _non_utf8_rows(blob: bytes) -> tuple[list[int], int] | None:
+    """Line numbers that are not UTF-8, when the other non-ASCII lines are (a UTF-8 file with
+    a few rows pasted from a GBK file); None when the file as a whole is in another encoding."""
+    lines = blob.split(b"\n")
+    good, bad = 0, []
+    for number, line in enumerate(lines, 1):  # only on files that are not UTF-8: an error path
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad.append(number)
+    return (bad, len(bad)) if good >= len(bad) else None
+
+
+def _reads_as_chinese(text: str, encoding: str) -> bool:
+    """True when ``text`` decoded with ``encoding`` looks like real Chinese, not mojibake.
+
+    Big5 bytes decoded as GBK give characters outside GB2312 (the common simplified set)
+    for most trail bytes; GBK bytes decoded as Big5 give rare traditional characters. Each
+    encoding is judged against its own common set.
+    """
+    common = "gb2312" if encoding == "gb18030" else "big5"
+    sample = text[:ENCODING_SAMPLE]
+    chars = pd.Series(list(sample))
+    han = chars[chars.between("\u4e00", "\u9fff")]
+    if han.empty:
+        return True
+    counts = han.value_counts()
+    in_common = np.array([_encodes(ch, common) for ch in counts.index])  # distinct characters only
+    if encoding == "big5":
+        # Big5's first level (common) characters: lead bytes 0xA4–0xC6.
+        lead = np.array([ch.encode("big5")[0] if ok else 0 for ch, ok in zip(counts.index, in_common,
+                                                                              strict=True)])
+        in_common &= (lead >= 0xA4) & (lead <= 0xC6)
+    return float(counts[in_common].sum()) / float(counts.sum()) >= GB2312_SHARE
+
+
+def _encodes(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 SEPARATORS = {",": "comma", "\t": "tab"}
 WRONG_SEPARATORS = {";": "；", "，": "，", "|": "|", "、": "、"}
 
 
-def _read_text(text: str, spec: TableSpec, label: str) -> pd.DataFrame:
+def _read_text(text: str, spec: TableSpec, label: str, lim: Limits) -> pd.DataFrame:
+    """CSV or tab-separated text; the header may sit below a few title lines."""
     lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
+    candidates = [i for i in range(min(len(lines), 50 * HEADER_SEARCH_ROWS)) if lines[i].strip()]
+    candidates = candidates[:HEADER_SEARCH_ROWS]
+    if not candidates:
         raise fail(label, "data.empty_file")
+    widest = max(candidates, key=lambda i: max(lines[i].count(s) for s in SEPARATORS))
+    sep = max(SEPARATORS, key=lines[widest].count)
+    _check_shape(label, lim, columns=lines[widest].count(sep) + 1, rows=len(lines))
+    if "\x00" in text:
+        rows = [i + 1 for i, line in enumerate(lines) if "\x00" in line]
+        raise fail(label, "data.nul_bytes", rows=tuple(rows[:5]), n_rows=len(rows))
+    first = _header_line(lines, candidates, sep, spec)
     header = lines[first]
-    sep = max(SEPARATORS, key=header.count)
     if header.count(sep) == 0:
         wrong = max(WRONG_SEPARATORS, key=header.count)
         if header.count(wrong):
             raise fail(label, "data.wrong_separator", separator=wrong)
+    names = next(csv.reader([header], delimiter=sep))
     try:
         with warnings.catch_warnings():
-            # index_col=False stops pandas from silently taking a too-long first row's extra
+            # index_col=False stops pandas from silently taking a too-long row's extra
             # field as an index; it warns instead, and that warning is our error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                skip_blank_lines=False, skiprows=first, index_col=False)
+                                skip_blank_lines=False, skiprows=first + 1, header=None,
+                                names=list(range(len(names))), index_col=False)
     except pd.errors.ParserWarning:
-        line = next(i for i in range(first + 1, len(lines)) if lines[i].strip())
-        raise fail(label, "data.ragged_row", rows=(line + 1,), expected=header.count(sep) + 1,
+        line = next((i for i in range(first + 1, len(lines)) if lines[i].count(sep) >= len(names)), first + 1)
+        raise fail(label, "data.ragged_row", rows=(line + 1,), expected=len(names),
                    seen=lines[line].count(sep) + 1) from None
     except pd.errors.ParserError as exc:
-        raise _ragged_error(exc, label, first) from None
+        raise _parser_error(exc, label, first + 1) from None
+    frame = frame.fillna("")
+    frame.columns = [n.strip() for n in names]
     # Spreadsheet row numbers: the header sits on line first+1, data from the next line.
     frame.index = pd.RangeIndex(first + 2, first + 2 + len(frame))
+    frame = frame.loc[:, [c != "" for c in frame.columns] if frame.columns.size else []]
     frame = frame[frame.ne("").any(axis=1)]
     if frame.empty:
         raise fail(label, "data.no_rows")
     return frame
 
 
-def _ragged_error(exc: Exception, label: str, offset: int) -> WorkbookInputError:
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-    if not match:
-        return fail(label, "data.unreadable_csv")
-    expected, line, seen = (int(g) for g in match.groups())
-    return fail(label, "data.ragged_row", rows=(line + offset,), expected=expected, seen=seen)
+def _header_line(lines: list[str], candidates: list[int], sep: str, spec: TableSpec) -> int:
+    """The line among the first non-blank ones that names the most known columns (title lines
+    above the header are skipped); the first line when none names two."""
+    best, best_hits = candidates[0], 1
+    for i in candidates:
+        cells = pd.Series(next(csv.reader([lines[i]], delimiter=sep), []), dtype=object)
+        hits = _header_hits(cells, spec)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
 
 
-def _read_xlsx(blob: bytes, spec: TableSpec, label: str) -> pd.DataFrame:
+def _check_shape(label: str, lim: Limits, *, columns: int, rows: int) -> None:
+    """Columns, rows and cells against the limits, from counts taken before parsing."""
+    if columns > lim.max_columns:
+        raise fail(label, "data.too_many_columns", n=columns, limit=lim.max_columns,
+                   setting="WORKBOOK_MAX_COLUMNS")
+    if rows > lim.max_rows:
+        raise fail(label, "data.too_many_rows", n=rows, limit=lim.max_rows, setting="WORKBOOK_MAX_ROWS")
+    if rows * columns > lim.max_cells:
+        raise fail(label, "data.too_many_cells", n=rows * columns, limit=lim.max_cells,
+                   setting="WORKBOOK_MAX_CELLS")
+
+
+def _parser_error(exc: Exception, label: str, offset: int) -> WorkbookInputError:
+    """pandas' tokenizer errors as the row the user must fix (``offset``: lines before the data)."""
+    text = str(exc)
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if match:
+        expected, line, seen = (int(g) for g in match.groups())
+        return fail(label, "data.ragged_row", rows=(line + offset - 1,), expected=expected, seen=seen)
+    match = re.search(r"EOF inside string starting at row (\d+)", text)
+    if match:
+        return fail(label, "data.unclosed_quote", rows=(int(match.group(1)) + offset,))
+    return fail(label, "data.unreadable_csv")
+
+
+XLSX_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+               "#GETTING_DATA")
+
+
+def _read_xlsx(blob: bytes, spec: TableSpec, label: str, lim: Limits) -> pd.DataFrame:
+    _check_xlsx_parts(blob, label, lim)
     try:
         sheets = pd.read_excel(io.BytesIO(blob), sheet_name=None, header=None, dtype=object)
     except Exception:  # openpyxl raises many types for damaged files; all mean the same to a user
-        raise fail(label, "data.unreadable_excel") from None
+        raise fail(label, "data.damaged_excel") from None
     best = None
     for sheet_name, cells in sheets.items():
         for row in range(min(HEADER_SEARCH_ROWS, len(cells))):
@@ -394,7 +676,7 @@ def _read_xlsx(blob: bytes, spec: TableSpec, label: str) -> pd.DataFrame:
     _, sheet_name, row = best
     cells = sheets[sheet_name]
     frame = cells.iloc[row + 1:].copy()
-    frame.columns = [_cell_text(v) for v in cells.iloc[row]]
+    frame.columns = [_cell_text(v).strip() for v in cells.iloc[row]]
     frame = frame.loc[:, [c != "" for c in frame.columns]]
     frame = frame.map(_cell_text)
     frame.index = frame.index + 1  # iloc position → Excel row number
@@ -402,6 +684,61 @@ def _read_xlsx(blob: bytes, spec: TableSpec, label: str) -> pd.DataFrame:
     if frame.empty:
         raise fail(f"{label} [{sheet_name}]", "data.no_rows")
     return frame
+
+
+def _check_xlsx_parts(blob: bytes, label: str, lim: Limits) -> None:
+    """Zip directory, inflated size, declared sheet sizes and formulas without values, before
+    openpyxl inflates anything: a 2 MB file may hold a sheet of a gigabyte."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise fail(label, "data.damaged_excel") from None
+    names = {p.filename for p in parts}
+    if "xl/workbook.xml" not in names:
+        raise fail(label, "data.zip_not_excel", parts=", ".join(sorted(names)[:3]))
+    inflated = sum(p.file_size for p in parts)
+    if inflated > lim.max_inflated:
+        raise fail(label, "data.xlsx_too_large", size_mb=inflated / 2**20, max_mb=lim.max_inflated / 2**20,
+                   setting="WORKBOOK_MAX_XLSX_MB")
+    for part in parts:
+        if not part.filename.startswith("xl/worksheets/") or not part.filename.endswith(".xml"):
+            continue
+        try:
+            with archive.open(part) as stream:
+                head = stream.read(4096).decode("utf-8", "replace")
+                match = re.search(r'<dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"', head)
+                if match:
+                    _check_shape(label, lim, columns=_column_number(match.group(1)), rows=int(match.group(2)))
+                xml = head + stream.read().decode("utf-8", "replace")  # size bounded by max_inflated
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            raise fail(label, "data.damaged_excel") from None
+        _check_cells(xml, label)
+
+
+def _check_cells(xml: str, label: str) -> None:
+    """Formula cells without a computed value (the file was written by a program, not saved by
+    Excel) and cells holding Excel error values (#DIV/0!): openpyxl would give both as empty."""
+    formula = r"<f[^>]*(?:/>|>[^<]*</f>)"
+    empty = re.findall(rf'<c r="([A-Z]+\d+)"[^>]*>\s*{formula}\s*(?:<v>\s*</v>|<v\s*/>)?\s*</c>', xml)
+    if empty:
+        rows = sorted({int(re.sub(r"[A-Z]", "", ref)) for ref in empty})
+        raise fail(label, "data.formulas_without_values", rows=tuple(rows[:5]), n_rows=len(rows),
+                   cells=", ".join(empty[:5]))
+    errors = re.findall(rf'<c r="([A-Z]+)(\d+)"[^>]*t="e"[^>]*>(?:{formula})?<v>([^<]*)</v>', xml)
+    if errors:
+        rows = sorted({int(r) for _, r, _ in errors})
+        shown = ", ".join(dict.fromkeys(f"'{v}'" for _, _, v in errors[:20]))
+        raise fail(label, "data.excel_error", rows=tuple(rows[:5]), n_rows=len(rows), values=shown,
+                   column=", ".join(dict.fromkeys(c for c, _, _ in errors[:5])))
+
+
+def _column_number(letters: str) -> int:
+    """Excel column letters as a number: A → 1, Z → 26, AA → 27, XFD → 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def _cell_text(value: object) -> str:
@@ -425,9 +762,24 @@ def _norm_header(text: object) -> str:
     return re.sub(r"[\s_\-./]", "", folded)
 
 
+# A unit in a header's brackets scales every value of a money column: 销售额（万元）.
+HEADER_UNITS = {"万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8, "千元": 1e3, "千": 1e3, "k": 1e3,
+                "元": 1.0, "rmb": 1.0, "cny": 1.0, "¥": 1.0}
+
+
+def _header_scale(header: str) -> float | None:
+    """The factor a header's unit in brackets means (``销售额(万元)`` → 10,000); None without one."""
+    folded = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    match = re.search(r"\((.*?)\)$", folded)
+    if not match:
+        return None
+    return HEADER_UNITS.get(match.group(1).strip())
+
+
 def _fold(text: pd.Series) -> pd.Series:
-    """:func:`_norm_header` for a whole (already NFKC-cleaned) column at once, in Arrow kernels."""
-    folded = _regex(_regex(pc.utf8_lower(_arrow(text)), r"\(.*?\)$"), r"[\s_\-./]")
+    """:func:`_norm_header` for a whole column at once, in Arrow kernels."""
+    arr = pc.utf8_normalize(_arrow(text), form="NFKC")
+    folded = _regex(_regex(pc.utf8_lower(arr), r"\(.*?\)$"), r"[\s_\-./]")
     return _strings(folded, text.index)
 
 
@@ -440,98 +792,211 @@ def _header_hits(row: pd.Series, spec: TableSpec) -> int:
     return len({index[_norm_header(v)] for v in row if isinstance(v, str) and _norm_header(v) in index})
 
 
-def _map_columns(raw: pd.DataFrame, spec: TableSpec, label: str) -> pd.DataFrame:
+# Headers that often mean a column but are not safe to take for it without the user saying so:
+# they only make the "did you mean" hint (回款 is money received, not sales).
+HINTS = {
+    "gross_profit_12m": ("毛利", "利润", "毛利额", "利润额", "近12月利润", "profit"),
+    "gross_profit": ("利润", "毛利额", "利润额", "profit"),
+    "revenue_12m": ("销售额", "成交金额", "回款金额", "回款", "销售金额", "营业额", "金额", "revenue",
+                    "sales"),
+    "amount": ("回款金额", "回款", "含税金额", "价税合计", "实收金额"),
+    "name": ("客户", "客户全称", "单位名称", "公司"),
+    "customer_id": ("客户", "客户名称", "客户号", "编号"),
+    "satisfaction": ("满意", "客户满意度", "满意度评分"),
+    "recommend_score": ("nps", "推荐", "推荐值", "净推荐值"),
+}
+
+
+def _map_columns(raw: pd.DataFrame, spec: TableSpec, label: str,
+                 columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Select and rename the known columns; ``columns`` maps the user's headers to canonical names
+    first (``{"毛利": "gross_profit_12m"}``). Two headers for one column are refused, whether the
+    headers are spelled the same or not."""
     index = _alias_index(spec)
-    mapping: dict[str, str] = {}
-    problems = []
-    for header in raw.columns:
-        canonical = index.get(_norm_header(header))
-        if canonical is None:
+    known = spec.by_name()
+    user = {_norm_header(k): v for k, v in (columns or {}).items()}
+    problems = [Problem("data.mapping_unknown_target", column=str(k), params={"target": v,
+                        "allowed": ", ".join(known)}) for k, v in (columns or {}).items() if v not in known]
+    picked: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for position, header in enumerate(raw.columns):
+        key = _norm_header(header)
+        canonical = user.get(key, index.get(key))
+        if canonical is None or canonical not in known:
             continue
-        if canonical in mapping.values():
-            first = next(h for h, c in mapping.items() if c == canonical)
-            problems.append(Problem("data.duplicate_column", column=str(header), params={"other": first}))
+        if canonical in seen:
+            problems.append(Problem("data.duplicate_column", column=str(header),
+                                    params={"other": seen[canonical], "position": position + 1}))
             continue
-        mapping[header] = canonical
-    unknown = [str(h) for h in raw.columns if h not in mapping]
+        seen[canonical] = str(header)
+        picked[position] = canonical
+    unknown = [str(h) for p, h in enumerate(raw.columns) if p not in picked]
+    fallbacks = dict(spec.fallbacks)
+    stand_ins = {}
     for col in spec.columns:
-        if col.required and col.name not in mapping.values():
+        if col.required and col.name not in seen:
+            if fallbacks.get(col.name) in seen:
+                stand_ins[col.name] = fallbacks[col.name]
+                continue
             problems.append(_missing_column(col, unknown))
     if problems:
         raise WorkbookInputError(label, problems)
+    frame = raw.iloc[:, list(picked)]  # copy-on-write: raw is ours already, no copy needed
+    frame.columns = list(picked.values())
+    for missing, other in stand_ins.items():
+        frame[missing] = frame[other]
+        seen[missing] = seen[other]
+    # Optional columns the file seems to have under another header: said, not guessed.
+    frame.attrs["hints"] = [p for c in spec.columns if c.name not in seen
+                            and (p := _missing_column(c, unknown)).key == "data.missing_column_suggest"]
     # Keep the user's header text for messages: canonical name → what the file called it.
-    frame = raw[list(mapping)].rename(columns=mapping)
-    frame.attrs["headers"] = {c: str(h) for h, c in mapping.items()}
+    frame.attrs["headers"] = dict(seen.items())
+    frame.attrs["scale"] = {c: s for c, h in seen.items() if (s := _header_scale(h)) not in (None, 1.0)}
     return frame
 
 
 def _missing_column(col: Col, unknown: list[str]) -> Problem:
     folded = {_norm_header(u): u for u in unknown}
+    hints = {_norm_header(h) for h in HINTS.get(col.name, ())}
+    exact = [folded[f] for f in folded if f in hints]
     close = difflib.get_close_matches(_norm_header(col.name), list(folded), n=1, cutoff=0.75) or \
         difflib.get_close_matches(_norm_header(col.zh), list(folded), n=1, cutoff=0.6)
-    if close:
-        return Problem("data.missing_column_suggest", column=col.display, params={"found": folded[close[0]]})
+    found = exact[:1] or [folded[c] for c in close]
+    if found:
+        return Problem("data.missing_column_suggest", column=col.display,
+                       params={"found": found[0], "canonical": col.name})
     return Problem("data.missing_column", column=col.display)
+
+
+# ---------------------------------------------------------------- rows that are not records
+
+TOTAL_WORDS = ("合计", "总计", "小计", "共计", "汇总", "总合计", "合计金额", "本页合计", "累计", "total",
+               "totals", "subtotal", "grandtotal", "sum")
+
+
+TOTAL_PATTERN = "^\\s*(" + "|".join(TOTAL_WORDS) + ")\\s*[:：]?\\s*$"
+
+
+def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rows whose text cell says 合计 / 总计 / 小计 / Total, dropped with a notice naming them.
+
+    Only whole-cell matches count (a company called 合计科技 is a customer), and only in text
+    columns: a total row is a sum of the rows above, never a customer or an order. One Arrow
+    regex pass per text column (per category for a categorical one): cheap on millions of rows.
+    """
+    hit = np.zeros(len(raw), dtype=bool)
+    for c in range(raw.shape[1]):
+        column = raw.iloc[:, c]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            words = _is_total(column.cat.categories.to_series().astype("string"))
+            if words.any():  # most columns: no category is a total word, nothing to index
+                codes = column.cat.codes.to_numpy()
+                hit |= np.append(words, False)[codes]  # code −1 (missing) takes the appended False
+        elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+            hit |= _is_total(column.astype("string"))
+    if not hit.any():
+        return raw, []
+    rows = tuple(raw.index[hit])
+    notice = Problem("data.total_row_dropped", rows=rows[:5], n_rows=len(rows))
+    return raw[~hit], [notice]
+
+
+def _is_total(text: pd.Series) -> np.ndarray:
+    found = pc.match_substring_regex(_arrow(text), TOTAL_PATTERN, ignore_case=True)
+    return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
 # ---------------------------------------------------------------- values
 
 
-def _coerce(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
-    """Convert every column to its kind; cells that cannot be converted become problems."""
+def _coerce(frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = None
+            ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Convert every column to its kind; cells that cannot be converted become problems.
+
+    ``latest``: the last date a date column may hold (today, or the explicit ``as_of``).
+    """
     headers = frame.attrs.get("headers", {})
+    scale = frame.attrs.get("scale", {})
     out = {}
     unreadable = {}
     problems: list[Problem] = []
     for col in spec.columns:
         if col.name not in frame.columns:
             continue
-        values, bad = _convert(frame[col.name], col)
+        raw = frame[col.name]
+        where = headers.get(col.name, col.name)
+        values, bad, special = _convert(raw, col)
+        for key, mask in special.items():
+            if mask.any():
+                rows = tuple(raw.index[mask])
+                shown = ", ".join(f"'{v}'" for v in raw[mask].astype(str).drop_duplicates().head(3))
+                problems.append(Problem(key, column=where, rows=rows[:5], n_rows=len(rows),
+                                        params={"values": shown}))
+                bad = bad & ~mask
+        if col.name in scale:
+            values = values * scale[col.name]
+        if col.kind == "date" and latest is not None:
+            future = values > latest
+            if future.any():
+                rows = tuple(raw.index[future])
+                shown = ", ".join(d.strftime("%Y-%m-%d") for d in values[future].drop_duplicates().head(3))
+                problems.append(Problem("data.future_date", column=where, rows=rows[:5], n_rows=len(rows),
+                                        params={"values": shown, "latest": latest.strftime("%Y-%m-%d")}))
         out[col.name] = values
         if bad.any():
-            problems.append(_cell_problem(frame[col.name], bad, col, headers))
-            unreadable[col.name] = set(frame.index[bad])
+            problems.append(_cell_problem(raw, bad, col, headers))
+        flagged = bad
+        for mask in special.values():
+            flagged = flagged | mask
+        if flagged.any():
+            unreadable[col.name] = set(frame.index[flagged])
     typed = pd.DataFrame(out, index=frame.index, copy=False)  # columns are new already
     typed.attrs["headers"] = headers
     typed.attrs["unreadable"] = unreadable
     return typed, problems
 
 
-def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
-    """(converted values, mask of cells that were given but could not be read)."""
+def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
+    """(converted values, mask of cells given but unreadable, {message key: mask} of cells that
+    are unreadable for a reason worth its own message: Excel errors, decimal commas)."""
+    none = {}
     if col.kind in ("int", "float") and pd.api.types.is_numeric_dtype(series.dtype) \
             and not pd.api.types.is_bool_dtype(series.dtype):
         values = series if series.dtype == "float64" else series.astype("float64")
         bad = pd.Series(False, index=series.index)
         if col.kind == "int" and series.dtype == "int64":
-            return series, bad
+            return series, bad, none
         if col.kind == "int":
             bad = values.notna() & (values % 1 != 0)
             values = values.where(~bad)
-        return _finish_numeric(values, col), bad
+        return _finish_numeric(values, col), bad, none
     if (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype)) or \
             (col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype)) or \
             (col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype)):
-        return series, pd.Series(False, index=series.index)  # already typed: nothing to read
-    text = _clean_text(series)
+        return series, pd.Series(False, index=series.index), none  # already typed: nothing to read
+    # Names and other text keep what the user wrote (full-width brackets too); ids, numbers,
+    # dates and codes are read from the NFKC-folded text: they are matched, not shown.
+    text = _clean_text(series, fold=col.kind != "text" or col.name == "customer_id")
     missing = text.isna()
+    special = {"data.excel_error": _excel_errors(text)}
     if col.kind in ("int", "float"):
-        values = _parse_number(text)
+        values, comma = _parse_number(text)
+        special["data.decimal_comma"] = comma
         bad = ~missing & values.isna()
         if col.kind == "int":
             fractional = values.notna() & (values % 1 != 0)
             bad |= fractional
             values = values.where(~fractional)
-        return _finish_numeric(values, col), bad
+        return _finish_numeric(values, col), bad, special
     if col.kind == "date":
         values = _parse_date(text)
-        return values, ~missing & values.isna()
+        return values, ~missing & values.isna(), special
     if col.kind == "bool":
         lowered = _fold(text)
         values = pd.Series(pd.NA, index=text.index, dtype="boolean")
         values[lowered.isin(TRUE_TOKENS)] = True
         values[lowered.isin(FALSE_TOKENS)] = False
-        return values, ~missing & values.isna()
+        return values, ~missing & values.isna(), special
     if col.kind == "category":
         lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
         folded = _fold(text)
@@ -539,8 +1004,19 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         where = pc.index_in(_arrow(folded), value_set=pa_arrow.array(list(lookup)))
         codes = pc.take(pa_arrow.array(list(lookup.values()), type=pa_arrow.large_string()), where)
         values = _strings(codes, text.index)
-        return values, ~missing & values.isna()
-    return text, pd.Series(False, index=text.index)
+        return values, ~missing & values.isna(), special
+    return text, pd.Series(False, index=text.index), special
+
+
+def _excel_errors(text: pd.Series) -> pd.Series:
+    """Cells holding an Excel error value (#DIV/0!, #VALUE!, …); for a categorical column only
+    its categories are looked at."""
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        found = np.asarray(text.cat.categories.isin(XLSX_ERRORS))
+        if not found.any():
+            return pd.Series(False, index=text.index)
+        return pd.Series(np.append(found, False)[text.cat.codes.to_numpy()], index=text.index)
+    return text.isin(XLSX_ERRORS).fillna(False).astype(bool)
 
 
 def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
@@ -549,21 +1025,27 @@ def _finish_numeric(values: pd.Series, col: Col) -> pd.Series:
     return values.astype("Int64") if col.kind == "int" else values.astype("float64")
 
 
-def _clean_text(series: pd.Series) -> pd.Series:
-    """Strings folded to NFKC (full-width digits → ASCII) and stripped; NA tokens become missing.
+def _clean_text(series: pd.Series, fold: bool = True) -> pd.Series:
+    """Strings stripped, NA tokens missing; with ``fold`` also NFKC-folded (full-width digits →
+    ASCII) for reading numbers, dates and codes. Names and ids are not folded: an export must
+    give back "上海振华重工（集团）有限公司" as the user wrote it.
 
     Keeps a categorical column categorical (only its categories are cleaned). The work is
     done by Arrow compute kernels over the whole column, not per string in Python.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        cleaned = _clean_text(series.cat.categories.to_series())
+        cleaned = _clean_text(series.cat.categories.to_series(), fold)
         if cleaned.is_unique and cleaned.notna().all():
             return series.cat.rename_categories(cleaned.to_numpy())
         series = series.astype("object")
     if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("string")  # numbers or mixed objects become their text
-    arr = pc.utf8_trim_whitespace(pc.utf8_normalize(_arrow(series), form="NFKC"))
-    is_na = pc.fill_null(pc.is_in(pc.utf8_lower(arr), value_set=pa_arrow.array(NA_TOKENS)), False)
+    arr = _arrow(series)
+    if fold:
+        arr = pc.utf8_normalize(arr, form="NFKC")
+    arr = pc.utf8_trim_whitespace(arr)
+    probe = arr if fold else pc.utf8_normalize(arr, form="NFKC")
+    is_na = pc.fill_null(pc.is_in(pc.utf8_lower(probe), value_set=pa_arrow.array(NA_TOKENS)), False)
     return _strings(pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr), series.index)
 
 
@@ -579,13 +1061,35 @@ def _regex(arr: pa_arrow.Array, pattern: str, replacement: str = "") -> pa_arrow
     return pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
 
 
-def _parse_number(text: pd.Series) -> pd.Series:
-    """Numbers as people write them: ``¥1,234.50``, ``12,000元``, ``1.2万``, ``3亿``."""
-    arr = _arrow(text)
-    scale = np.where(pc.fill_null(pc.ends_with(arr, "万"), False), 1e4,
-                     np.where(pc.fill_null(pc.ends_with(arr, "亿"), False), 1e8, 1.0))
-    digits = _strings(_regex(arr, r"[¥$,\s元万亿]"), text.index)
-    return pd.to_numeric(digits, errors="coerce").astype("float64") * scale
+# Units after a number: 1.2万, 29.7万元, 3亿, 5千元, 12k. 元 alone is just the currency.
+CELL_UNITS = {"万": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3}
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"  # 1,234,567.89: the only comma a number may hold
+
+
+def _parse_number(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers as people write them: ``¥1,234.50``, ``12,000元``, ``1.2万``, ``29.7万元``, ``3亿``, ``12k``.
+
+    Returns (values, mask of cells with a decimal comma such as ``27874,83``): a comma is read
+    only as a thousands separator in groups of three; anything else is refused, never guessed.
+    """
+    plain = pc.match_substring_regex(_arrow(text), r"^[+-]?\d*\.?\d+$")
+    if pc.all(pc.or_kleene(plain, pc.is_null(plain))).as_py():  # plain numbers: one pass, no units
+        return pd.to_numeric(text, errors="coerce").astype("float64"), pd.Series(False, index=text.index)
+    arr = pc.utf8_lower(_arrow(text))
+    arr = _regex(arr, r"[¥$￥\s]|^(rmb|cny)|(rmb|cny)$")
+    arr = _regex(arr, r"元$")
+    scale = np.ones(len(text))
+    for unit, factor in CELL_UNITS.items():
+        scale = np.where(pc.fill_null(pc.ends_with(arr, unit), False), factor, scale)
+    arr = _regex(arr, r"[万亿千k]$")
+    has_comma = pc.fill_null(pc.match_substring(arr, ","), False)
+    grouped = pc.fill_null(pc.match_substring_regex(arr, THOUSANDS), False)
+    comma = pd.Series(np.asarray(pc.and_(has_comma, pc.invert(grouped))), index=text.index)
+    digits = _strings(pc.replace_substring(arr, ",", ""), text.index)
+    values = pd.to_numeric(digits, errors="coerce").astype("float64")
+    # 4.06万 is 40600, not 40599.999…: round the scaled value to the precision written (≤ 8 places).
+    values = values.where(scale == 1, (values * scale).round(8))
+    return values.where(~comma), comma
 
 
 def _parse_date(text: pd.Series) -> pd.Series:
@@ -705,7 +1209,9 @@ def _merge(problems: list[Problem], headers: list[str]) -> list[Problem]:
 
 
 def _check_known_customers(frame: pd.DataFrame, customers: pd.DataFrame, label: str) -> None:
-    unknown = ~frame["customer_id"].isin(customers["customer_id"])
+    # Compared folded (Ｃ001 is C001), kept as written.
+    known = _fold(customers["customer_id"].astype("string"))
+    unknown = ~_fold(frame["customer_id"].astype("string")).isin(known)
     if unknown.any():
         ids = ", ".join(frame.loc[unknown, "customer_id"].drop_duplicates().head(3).astype(str))
         rows = tuple(frame.index[unknown])

@@ -340,6 +340,7 @@ def rfm_summary(
     as_of=None,
     period: str = "D",
     *,
+    weeks: str = "as_of",
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
@@ -348,23 +349,41 @@ def rfm_summary(
     ``T`` (first purchase → ``as_of``), in ``period`` units (D days, W weeks), and ``monetary_value``
     (mean amount per repeat purchase period, 0 without repeats).
 
-    Same definitions as lifetimes' ``summary_data_from_transaction_data``: purchases in one period
-    count once (their amounts add up), the first purchase counts in neither frequency nor monetary value.
+    Same definitions as lifetimes' ``summary_data_from_transaction_data``: purchases after
+    ``as_of`` are left out (the model only sees what was known on that day), purchases in one
+    period count once (their amounts add up), the first purchase counts in neither frequency nor
+    monetary value. ``as_of`` defaults to the last purchase.
+
+    Weekly periods (``period="W"``): with ``weeks="as_of"`` (the default) a week is a 7-day slot
+    counted back from ``as_of``, so ``T`` of a customer who first bought 14 days before ``as_of``
+    is exactly 2. With ``weeks="calendar"`` weeks are calendar weeks (Monday to Sunday), as in
+    lifetimes (``freq="W"``): two purchases on Sunday and the next Monday are then one week apart.
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"], "order_date": pd.to_datetime(
+    ...     ["2026-01-01", "2026-01-11", "2026-02-01"]), "amount": [10.0, 30.0, 99.0]})
+    >>> rfm_summary(tx, as_of="2026-01-31").loc["a"].tolist()   # the February order is after as_of
+    [1.0, 10.0, 30.0, 30.0]
     """
-    as_of = pd.Timestamp(as_of) if as_of is not None else transactions[date_col].max()
     unit = {"D": 1, "W": 7}.get(period)
     if unit is None:
         raise fail(SOURCE, "operations.bad_period", period=period)
-    days = (
-        transactions[date_col].to_numpy().astype("datetime64[D]") - np.datetime64(as_of.date(), "D")
-    ).astype(np.int64)
-    slot = np.floor_divide(days, unit)  # periods counted back from as_of (≤ 0)
+    if weeks not in ("as_of", "calendar"):
+        raise fail(SOURCE, "operations.bad_weeks", weeks=weeks)
+    dates = transactions[date_col].to_numpy().astype("datetime64[D]")
+    end = dates.max() if as_of is None else np.datetime64(pd.Timestamp(as_of).date(), "D")
+    known = dates <= end  # purchases after as_of were not known on that day
+    days = (dates[known] - end).astype(np.int64)  # ≤ 0
+    if unit == 7 and weeks == "calendar":
+        # Monday-based week numbers (1970-01-01 was a Thursday: +3 makes Monday the first day)
+        slot = np.floor_divide(days + _weekday(end), 7)
+    else:
+        slot = np.floor_divide(days, unit)  # periods counted back from as_of (≤ 0)
     per_slot = (
         pd.DataFrame(
             {
-                "c": transactions[customer_col],
+                "c": transactions[customer_col].to_numpy()[known],
                 "s": slot,
-                "a": transactions[amount_col].to_numpy(dtype="float64"),
+                "a": transactions[amount_col].to_numpy(dtype="float64")[known],
             }
         )
         .groupby(["c", "s"], observed=True, sort=True)["a"]
@@ -376,7 +395,7 @@ def rfm_summary(
     first_amount = per_slot.drop_duplicates("c", keep="first").set_index("c")["a"]
     frequency = (n - 1).astype("float64")
     repeat_total = total - first_amount
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "frequency": frequency,
             "recency": (last - first).astype("float64"),
@@ -384,6 +403,13 @@ def rfm_summary(
             "monetary_value": np.where(frequency > 0, repeat_total / frequency.where(frequency > 0), 0.0),
         }
     )
+    out.index.name = customer_col
+    return out
+
+
+def _weekday(day: np.datetime64) -> int:
+    """Monday = 0 … Sunday = 6."""
+    return int((day.astype("datetime64[D]").astype(np.int64) + 3) % 7)
 
 
 @dataclass(frozen=True)
@@ -404,38 +430,107 @@ def bgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
     A1 = ln B(a, b+x) − ln B(a, b) − (r+x) ln(α+T),
     A2 = ln B(a+1, b+x−1) − ln B(a, b) − (r+x) ln(α+t_x).
     """
+    return _bgnbd_terms(params, frequency, recency, T, gradient=False)[0]
+
+
+def _bgnbd_terms(params, frequency, recency, T, gradient: bool = True):
+    """(log-likelihoods, their gradient in (r, α, a, b) as a 4 × n array or None).
+
+    With w = e^{A1} / (e^{A1} + δ e^{A2}) the weight of the "still alive" term:
+    ∂/∂r = ψ(r+x) − ψ(r) + ln α − w ln(α+T) − (1−w) ln(α+t_x)
+    ∂/∂α = r/α − (r+x) [w/(α+T) + (1−w)/(α+t_x)]
+    ∂/∂a = w [ψ(a+b) − ψ(a+b+x)] + (1−w) [ψ(a+1) − ψ(a) + ψ(a+b) − ψ(a+b+x)]
+    ∂/∂b = w [ψ(b+x) − ψ(b)] + (1−w) [ψ(b+x−1) − ψ(b)] + ψ(a+b) − ψ(a+b+x)
+    (the δ(x>0) term is absent, w = 1, for customers without repeat purchases).
+    """
     from scipy import special  # the models only; classroom kernels import this module too
 
     r, alpha, a, b = params
     x, tx, T = (np.asarray(v, dtype="float64") for v in (frequency, recency, T))
-    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a1 = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a2 = (
-            special.betaln(a + 1, np.maximum(b + x - 1, 1e-12))
-            - special.betaln(a, b)
-            - (r + x) * np.log(alpha + tx)
-        )
-    return common + np.where(x > 0, np.logaddexp(a1, a2), a1)
+    # The special functions depend on x alone, which takes few distinct values (repeat counts):
+    # evaluate them once per distinct x and gather.
+    xs, at = np.unique(x, return_inverse=True)
+    repeat = x > 0
+    bx1 = np.where(xs > 0, b + xs - 1, 1.0)  # only used where x > 0
+    lb = special.betaln(a, b)
+    log_at, log_atx = np.log(alpha + T), np.log(alpha + tx)
+    common = (special.gammaln(r + xs) - special.gammaln(r))[at] + r * np.log(alpha)
+    a1 = (special.betaln(a, b + xs) - lb)[at] - (r + x) * log_at
+    a2 = (special.betaln(a + 1, bx1) - lb)[at] - (r + x) * log_atx
+    total = np.where(repeat, np.logaddexp(a1, a2), a1)
+    ll = common + total
+    if not gradient:
+        return ll, None
+    w = np.where(repeat, np.exp(a1 - total), 1.0)
+    v = 1 - w
+    psi_ab, psi_b = special.digamma(a + b), special.digamma(b)
+    psi_abx = special.digamma(a + b + xs)[at]
+    d_r = special.digamma(r + xs)[at] - special.digamma(r) + np.log(alpha) - w * log_at - v * log_atx
+    d_alpha = r / alpha - (r + x) * (w / (alpha + T) + v / (alpha + tx))
+    d_a = psi_ab - psi_abx + v * (special.digamma(a + 1) - special.digamma(a))
+    d_b = (psi_ab - psi_abx + w * (special.digamma(b + xs)[at] - psi_b)
+           + v * (special.digamma(bx1)[at] - psi_b))
+    return ll, np.stack([d_r, d_alpha, d_a, d_b])
 
 
-def _fit(neg_ll, start) -> optimize.OptimizeResult:
+def _fit(neg_ll_and_grad, start) -> optimize.OptimizeResult:
+    """Minimise over log-parameters (so they stay positive) with analytic gradients (BFGS).
+
+    ``neg_ll_and_grad(params)`` returns (−Σ ln L, −∂Σ ln L/∂params); the chain rule for
+    θ = ln(params) multiplies the gradient by the parameters.
+    """
     from scipy import optimize  # only the model fits need it; apps import this module too
 
-    result = optimize.minimize(
-        neg_ll, np.log(start), method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8}
-    )
+    def objective(log_params):
+        params = np.exp(log_params)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            value, grad = neg_ll_and_grad(params)
+        if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+            return np.inf, np.zeros_like(log_params)
+        return value, grad * params
+
+    # BFGS, not L-BFGS-B: with four parameters its dense update is cheaper than L-BFGS-B's
+    # Fortran driver, which costs more per step than the likelihood itself.
+    result = optimize.minimize(objective, np.log(start), jac=True, method="BFGS",
+                               options={"maxiter": 1000, "gtol": 1e-6})
     if not np.isfinite(result.fun):
         raise fail(SOURCE, "operations.fit_failed")
     return result
 
 
+def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Unique rows of ``columns`` and how often each occurs: the likelihood is a weighted sum over
+    far fewer distinct (x, t_x, T) than customers (CDNOW: 2,357 customers, about 1,000 distinct)."""
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    starts = np.ones(len(order), dtype=bool)
+    for c in ordered:
+        starts[1:] &= c[1:] == c[:-1]
+    starts = ~starts
+    starts[0] = True
+    first = np.flatnonzero(starts)
+    counts = np.diff(np.append(first, len(order)))
+    return [c[first] for c in ordered], counts.astype("float64")
+
+
 def fit_bgnbd(summary: pd.DataFrame) -> BgNbdParams:
-    """Maximum-likelihood BG/NBD fit on an :func:`rfm_summary` table (parameters kept positive via logs)."""
+    """Maximum-likelihood BG/NBD fit on an :func:`rfm_summary` table.
+
+    BFGS on log-parameters with the analytic gradient of :func:`_bgnbd_terms`, over the
+    distinct (x, t_x, T) weighted by how many customers share them. On the CDNOW sample
+    (weeks) it gives r = 0.2426, α = 4.4135, a = 0.7929, b = 2.4258, ln L = −9582.43, the
+    published values.
+    """
     x, tx, T = (summary[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
     if len(x) < 10:
         raise fail(SOURCE, "operations.too_few_customers", n=len(x))
-    result = _fit(lambda lp: -bgnbd_log_likelihood(np.exp(lp), x, tx, T).sum(), (1.0, 1.0, 1.0, 1.0))
+    (x, tx, T), weight = _compress(x, tx, T)
+
+    def neg(params):
+        ll, grad = _bgnbd_terms(params, x, tx, T)
+        return -(weight @ ll), -(grad @ weight)
+
+    result = _fit(neg, (1.0, 1.0, 1.0, 1.0))
     return BgNbdParams(*np.exp(result.x), log_likelihood=-result.fun)
 
 
@@ -479,29 +574,52 @@ class GammaGammaParams:
 
 def gamma_gamma_log_likelihood(params, frequency, monetary) -> np.ndarray:
     """ln L = ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln v + (px−1) ln m + px ln x − (px+q) ln(x m + v)."""
+    return _gamma_gamma_terms(params, frequency, monetary, gradient=False)[0]
+
+
+def _gamma_gamma_terms(params, frequency, monetary, gradient: bool = True):
+    """(log-likelihoods, gradient in (p, q, v) as a 3 × n array or None):
+
+    ∂/∂p = x [ψ(px+q) − ψ(px) + ln m + ln x − ln(xm+v)],
+    ∂/∂q = ψ(px+q) − ψ(q) + ln v − ln(xm+v),  ∂/∂v = q/v − (px+q)/(xm+v).
+    """
     from scipy import special  # the models only; classroom kernels import this module too
 
     p, q, v = params
     x, m = np.asarray(frequency, dtype="float64"), np.asarray(monetary, dtype="float64")
-    return (
+    log_xmv = np.log(x * m + v)
+    ll = (
         special.gammaln(p * x + q)
         - special.gammaln(p * x)
         - special.gammaln(q)
         + q * np.log(v)
         + (p * x - 1) * np.log(m)
         + p * x * np.log(x)
-        - (p * x + q) * np.log(x * m + v)
+        - (p * x + q) * log_xmv
     )
+    if not gradient:
+        return ll, None
+    psi_pxq = special.digamma(p * x + q)
+    d_p = x * (psi_pxq - special.digamma(p * x) + np.log(m) + np.log(x) - log_xmv)
+    d_q = psi_pxq - special.digamma(q) + np.log(v) - log_xmv
+    d_v = q / v - (p * x + q) / (x * m + v)
+    return ll, np.stack([d_p, d_q, d_v])
 
 
 def fit_gamma_gamma(frequency, monetary) -> GammaGammaParams:
-    """Maximum-likelihood Gamma-Gamma fit on customers with repeat purchases and positive spend."""
+    """Maximum-likelihood Gamma-Gamma fit on customers with repeat purchases and positive spend
+    (BFGS on log-parameters with the analytic gradient)."""
     x, m = np.asarray(frequency, dtype="float64"), np.asarray(monetary, dtype="float64")
     keep = (x > 0) & (m > 0)
     if keep.sum() < 10:
         raise fail(SOURCE, "operations.too_few_customers", n=int(keep.sum()))
-    x, m = x[keep], m[keep]
-    result = _fit(lambda lp: -gamma_gamma_log_likelihood(np.exp(lp), x, m).sum(), (1.0, 1.0, float(m.mean())))
+    (x, m), weight = _compress(x[keep], m[keep])
+
+    def neg(params):
+        ll, grad = _gamma_gamma_terms(params, x, m)
+        return -(weight @ ll), -(grad @ weight)
+
+    result = _fit(neg, (1.0, 1.0, float(np.average(m, weights=weight))))
     return GammaGammaParams(*np.exp(result.x), log_likelihood=-result.fun)
 
 
