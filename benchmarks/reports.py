@@ -20,22 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from workbook import report
+from workbook.datasets import random_answers
 from workbook.instruments import load_instrument
 from workbook.store import Store, WorkshopSession, new_key
 
 INSTRUMENTS = ("pulse", "relationship")
 TARGET_S = 30.0
-
-
-def _answers(instrument_id: str, rng: np.random.Generator) -> dict[str, int]:
-    """A random answer on the scale of every numeric item."""
-    instrument = load_instrument(instrument_id)
-    answers = {}
-    for item in instrument.items:
-        scale = instrument.scales[instrument.scale_of(item)]
-        if scale.type == "numeric":
-            answers[item.id] = int(rng.integers(scale.min, scale.max + 1))
-    return answers
 
 
 def fill_session(store: Store, title: str, teams: int, members: int, seed: int, previous=None):
@@ -49,7 +39,7 @@ def fill_session(store: Store, title: str, teams: int, members: int, seed: int, 
             for instrument_id in INSTRUMENTS:
                 account = f"重点客户{t + 1}" if instrument_id == "relationship" else None
                 version = load_instrument(instrument_id).version
-                store.submit(team, instrument_id, version, _answers(instrument_id, rng),
+                store.submit(team, instrument_id, version, random_answers(instrument_id, rng),
                              key=new_key(), account=account, respondent=person)  # fmt: skip
             for task in ("m1.t1", "m3.t2"):
                 store.record_attempt(task, bool(rng.random() < 0.7), session=session, team=team,

@@ -10,15 +10,16 @@ Screenshots land in ``test-artifacts/``.
 from __future__ import annotations
 
 import io
-import random
 import zipfile
 
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import TRAINER_CODE
 from workbook.apps import PROJECTOR_CHART_TEXT_PX
+from workbook.datasets import random_answers
 from workbook.instruments import load_instrument
 from workbook.store import Store, new_key
 
@@ -49,9 +50,12 @@ root => [...root.querySelectorAll('.wb-charts img, img.wb-pulse-chart')]
 """
 
 
+COMMENTS = ("交付周期太长", "售后响应快 $x$", "")  # user text, shown as typed (no mathtext, no markup)
+
+
 def seed_answers(store: Store, code: str) -> None:
     """Four teams answer the relationship questionnaire and the pulse survey (fixed random answers)."""
-    rnd = random.Random(12)
+    rng = np.random.default_rng(12)
     session = store.session_by_code(code)
     for team_no, (team_name, size) in enumerate(
         {"华东一组": 6, "华东二组": 5, "华南大客户组": 4, "西部组": 3}.items()
@@ -62,21 +66,14 @@ def seed_answers(store: Store, code: str) -> None:
             if person == size - 1:
                 continue  # one member per team joined but has not submitted
             for instrument_id in ("relationship", "pulse"):
-                instrument = load_instrument(instrument_id)
-                answers = {}
-                for item in instrument.items:
-                    scale = instrument.scales[instrument.scale_of(item)]
-                    if scale.type == "numeric":
-                        answers[item.id] = rnd.randint(scale.min, scale.max)
-                    elif scale.type == "choice":
-                        answers[item.id] = scale.options[0].id
-                    else:
-                        answers[item.id] = rnd.choice(["交付周期太长", "售后响应快 $x$", ""])
+                answers = random_answers(instrument_id, rng)
+                if instrument_id == "pulse":
+                    answers["comment"] = COMMENTS[person % len(COMMENTS)]
                 account = "C00017" if instrument_id == "relationship" else None
+                version = load_instrument(instrument_id).version
                 store.submit(
-                    team, instrument_id, instrument.version, answers,
-                    key=new_key(), respondent=member, account=account,
-                )  # fmt: skip
+                    team, instrument_id, version, answers, key=new_key(), respondent=member, account=account
+                )
 
 
 def open_dashboard(browser, url: str, width: int, height: int):

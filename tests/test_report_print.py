@@ -26,6 +26,7 @@ import pytest
 from matplotlib.image import imread
 
 from workbook import report
+from workbook.datasets import random_answers
 from workbook.instruments import load_instrument
 from workbook.store import Store, new_key
 
@@ -53,17 +54,6 @@ def poppler():
 # ================================================================================ a trainer's day
 
 
-def _answers(instrument_id: str, rng: np.random.Generator) -> dict[str, int]:
-    """A random answer on the scale of every numeric item."""
-    instrument = load_instrument(instrument_id)
-    answers = {}
-    for item in instrument.items:
-        scale = instrument.scales[instrument.scale_of(item)]
-        if scale.type == "numeric":
-            answers[item.id] = int(rng.integers(scale.min, scale.max + 1))
-    return answers
-
-
 def fill(store, title, teams, seed, previous=None):
     """A session: per team (name, joined, submitted), each who submitted answers every questionnaire
     (the key account twice: two accounts), a few exercise attempts."""
@@ -77,7 +67,7 @@ def fill(store, title, teams, seed, previous=None):
                 continue  # joined, not submitted yet
             for instrument_id, account in QUESTIONNAIRES:
                 version = load_instrument(instrument_id).version
-                store.submit(team, instrument_id, version, _answers(instrument_id, rng), key=new_key(),
+                store.submit(team, instrument_id, version, random_answers(instrument_id, rng), key=new_key(),
                              account=account, respondent=person)  # fmt: skip
             store.record_attempt("m1.t1", bool(rng.random() < 0.7), session=session, team=team,
                                  respondent=person, key=new_key())  # fmt: skip

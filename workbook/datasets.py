@@ -1275,6 +1275,27 @@ def write_messy(folder: str | Path, sample: Sample, seed: int = SEED) -> list[Pa
 
 
 
+def random_answers(instrument_id: str, rng: np.random.Generator) -> dict[str, int]:
+    """One made-up respondent: a uniformly random whole number on the scale of every numeric item.
+
+    For demonstrations, load tests and benchmarks of the self-assessment (choice and free-text items
+    are left unanswered: they are optional in the built-in questionnaires).
+
+    >>> answers = random_answers("pulse", np.random.default_rng(1))
+    >>> sorted(answers), all(isinstance(v, int) for v in answers.values())
+    (['ces', 'csat', 'recommend'], True)
+    """
+    from workbook.instruments import load_instrument  # the sample data itself needs no questionnaire
+
+    instrument = load_instrument(instrument_id)
+    answers = {}
+    for item in instrument.items:
+        scale = instrument.scales[instrument.scale_of(item)]
+        if scale.type == "numeric":
+            answers[item.id] = int(rng.integers(scale.min, scale.max + 1))
+    return answers
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m workbook.datasets regenerate [--out DIR] [--seed N]``."""
     from workbook.i18n import t
