@@ -78,6 +78,37 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+def shown_session_code(page, title: str) -> str:
+    """The join code of the session called ``title``, once the dashboard shows it.
+
+    The session list updates before the join code does, so the code is read from the list's
+    entry (``date · title · code``) and then awaited in the large join-code display.
+    """
+    import re
+
+    from playwright.sync_api import expect
+
+    picker = page.get_by_label("课堂", exact=True)
+    expect(picker).to_contain_text(title, timeout=30_000)
+    entry = picker.locator("option", has_text=title).first.get_attribute("value")
+    code = re.search(r"·\s([A-Z0-9]{6})(?:\s·|$)", entry).group(1)
+    expect(page.locator(".wb-code")).to_have_text(code, timeout=30_000)
+    return code
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own, and its result.
+
+    Once a test has used Playwright's sync API, an event loop keeps running in the main thread
+    for the rest of the session, and ``asyncio.run`` there refuses to start another.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def free_port() -> int:
     import socket
 

@@ -9,7 +9,7 @@ import psutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import TRAINER_CODE
+from tests.conftest import TRAINER_CODE, shown_session_code
 from workbook.store import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -65,8 +65,7 @@ def unlock_and_create(browser, url: str, title: str):
     title_box.fill(title)
     dashboard.get_by_role("button", name="创建课堂").click()
     expect(title_box).to_be_hidden(timeout=30_000)  # created: the form closes, the new code shows
-    expect(dashboard.get_by_role("combobox").first).to_contain_text(title, timeout=30_000)
-    return dashboard, dashboard.locator(".wb-code").inner_text(timeout=30_000).strip()
+    return dashboard, shown_session_code(dashboard, title)
 
 
 def test_trainee_submits_and_the_dashboard_shows_it_within_its_refresh(classroom, browser, artifacts):

@@ -10,6 +10,7 @@ Screenshots land in ``test-artifacts/``.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import TRAINER_CODE
+from tests.conftest import TRAINER_CODE, shown_session_code
 from workbook.apps import PROJECTOR_CHART_TEXT_PX
 from workbook.datasets import random_answers
 from workbook.instruments import load_instrument
@@ -92,8 +93,7 @@ def create_session(page, title: str) -> str:
     page.get_by_text("请先为新课堂起个名字").wait_for(timeout=30_000)
     page.get_by_placeholder("例如“华东区大客户培训", exact=False).fill(title)
     page.get_by_role("button", name="创建课堂").click()
-    expect(page.get_by_role("combobox").first).to_contain_text(title, timeout=30_000)
-    return page.locator(".wb-code").inner_text(timeout=30_000).strip()
+    return shown_session_code(page, title)
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
@@ -146,11 +146,14 @@ def test_a_trainee_joins_by_scanning_the_projected_qr_code(classroom, browser, a
     code = create_session(page, "扫码加入")
     page.get_by_role("button", name="投影模式").click()
     page.locator(".wb-projector").wait_for(timeout=30_000)
-    qr = page.locator("img.wb-qr")
-    qr.scroll_into_view_if_needed()
-    shot = Image.open(io.BytesIO(page.screenshot()))  # what the room sees, not the PNG the server made
-    found = [result.text for result in zxingcpp.read_barcodes(shot)]
+    page.locator("img.wb-qr").scroll_into_view_if_needed()
     link = f"{classroom.url}/self_assessment.ipynb?code={code}"
+    found: list[str] = []
+    for _ in range(30):  # what the room sees, read off the screen as a phone camera would
+        found = [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(page.screenshot())))]
+        if found == [link]:
+            break
+        time.sleep(1)  # the projector-size QR code may still be on its way
     assert found == [link]
     phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
     phone.goto(found[0], timeout=120_000)

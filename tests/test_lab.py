@@ -23,7 +23,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.conftest import TRAINER_CODE, free_port
+from tests.conftest import TRAINER_CODE, free_port, run_coroutine
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHART_CALL = re.compile(r"\bplt\.show\(\)")
@@ -71,7 +71,7 @@ class LabServer:
         """Start a kernel in JupyterLab, run ``code`` there over the websocket, return what it printed."""
         kernel = self.api("/api/kernels", "POST")
         try:
-            return asyncio.run(self._execute(kernel["id"], code))
+            return run_coroutine(self._execute(kernel["id"], code))
         finally:
             self.api(f"/api/kernels/{kernel['id']}", "DELETE")
 

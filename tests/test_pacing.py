@@ -3,12 +3,12 @@ first fill, and culling of kernels whose page stopped pinging."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 
 from jupyter_server._tz import utcnow
 
+from tests.conftest import run_coroutine
 from workbook.pacing import PacedKernelManager
 
 
@@ -36,7 +36,7 @@ def cull(m: PacedKernelManager, kernel_id: str, idle_s: float, connections: int 
     m._kernels[kernel_id] = kernel(idle_s)
     m._kernel_connections[kernel_id] = connections
     m.shutdown_kernel = shutdown_kernel
-    asyncio.run(m.cull_kernel_if_idle(kernel_id))
+    run_coroutine(m.cull_kernel_if_idle(kernel_id))
     return shut
 
 

@@ -5,7 +5,6 @@ exports, and the crash benchmark's key-by-key check."""
 
 from __future__ import annotations
 
-import asyncio
 import http.cookiejar
 import json
 import re
@@ -380,6 +379,8 @@ def test_a_rebound_host_name_gets_nothing_from_the_server(classroom):
     _, body = _request(page)
     kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', body).group(1)
 
+    from tests.conftest import run_coroutine
+
     async def connect(host: str) -> str:
         from tornado.httpclient import HTTPRequest
         from tornado.websocket import websocket_connect
@@ -394,8 +395,8 @@ def test_a_rebound_host_name_gets_nothing_from_the_server(classroom):
         socket.close()
         return "open"
 
-    assert asyncio.run(connect(f"{EVIL}:{port}")) == "403"  # before: open
-    assert asyncio.run(connect(f"127.0.0.1:{port}")) == "open"
+    assert run_coroutine(connect(f"{EVIL}:{port}")) == "403"  # before: open
+    assert run_coroutine(connect(f"127.0.0.1:{port}")) == "open"
     shutdown = f"http://127.0.0.1:{port}/voila/api/shutdown/{kernel}"
     assert _request(shutdown, method="POST", data=b"", headers={"Host": f"{EVIL}:{port}"})[0] == 403
     assert _request(f"http://127.0.0.1:{port}/api/kernels/{kernel}")[0] == 200  # still running

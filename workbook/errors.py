@@ -81,8 +81,8 @@ class WorkbookInputError(ValueError):
         Without a source (a choice made in an app, not a file) there is no heading, and a single
         problem is just its sentence: the person knows what they just did.
 
-        >>> print(WorkbookInputError("", [Problem("apps.dash.title_missing")]).message("en"))
-        Give the new session a title first.
+        >>> print(WorkbookInputError("", [Problem("apps.dash.no_session")]).message("en"))
+        Pick or create a session first.
         """
         n = len(self.problems)
         if not self.source and n == 1:

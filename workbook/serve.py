@@ -24,8 +24,8 @@ only the host names in :func:`allowed_hosts` (DNS rebinding) with XSRF checks on
 runs any code its user types, listens on 127.0.0.1 unless ``lab_host`` says otherwise.
 
 >>> config = voila_config(ServeOptions(pool_size=8))
->>> config["VoilaKernelManager"]["kernel_pools_config"]["self_assessment.ipynb"]
-{'pool_size': 8}
+>>> config["VoilaKernelManager"]["kernel_pools_config"]["self_assessment.ipynb"]["pool_size"]
+8
 >>> config["VoilaConfiguration"]["show_tracebacks"], config["VoilaConfiguration"]["strip_sources"]
 (False, True)
 """
