@@ -75,7 +75,7 @@ class Server:
         command = [
             *(sys.executable, "-m", "workbook", "serve", "--port", str(self.port), "--lab-port", "0"),
             *("--pool-size", str(self.pool_size), "--data-dir", str(self.folder)),
-            *("--trainer-code", "BENCH-7Q2K"),
+            *("--trainer-code", "BENCH-7Q2K", "--verbose"),  # the pool messages are read off the log
         ]
         started = time.perf_counter()
         with open(self.log, "ab") as log:
