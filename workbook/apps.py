@@ -985,8 +985,7 @@ class TrainerDashboardApp(_App):
         dashboard and the reports then show each team's change since then.
         """
         self._need_unlocked()
-        if not str(title).strip():
-            raise fail("", "apps.dash.title_missing")
+        _need_title(title)
         session = self.store.create_session(
             title, trainer_code_hash=self.code_hash, previous_session_id=previous or None
         )
@@ -1000,8 +999,7 @@ class TrainerDashboardApp(_App):
     def rename(self, title: str) -> None:
         """Give the shown session a new title."""
         self._need_session()
-        if not str(title).strip():
-            raise fail("", "apps.dash.title_missing")
+        _need_title(title)
         self.session = self.store.rename_session(self.session, title)
         self._list_sessions()
         self._show_session()
@@ -1293,6 +1291,13 @@ class TrainerDashboardApp(_App):
 
 
 PULSE = "pulse"
+
+
+def _need_title(title: str) -> None:
+    """A session's title is asked for, never invented: the trainer finds the session by it later."""
+    if not str(title).strip():
+        raise fail("", "apps.dash.title_missing")
+
 PROJECTOR_DPI = 150  # charts on the projector: natural size ≈ 1.4× the normal one
 # The smallest chart text (8.3 pt, e.g. a radar's ring labels) is 8.3 × 150 / 72 ≈ 17 px at that
 # resolution: shown at its drawn size or nearly (one chart per row), it stays ≥ 16 px on screen.

@@ -38,6 +38,16 @@ class Analysis:
 
 # Customer-table columns a ledger gives (derive_customers) are listed under "customers":
 # with a ledger alone these analyses run on the derived table.
+# The five value-matrix dimensions' inputs (workbook.value_matrix), as a customer table names them.
+VALUE_MATRIX_COLUMNS = (
+    "satisfaction",
+    "trust",
+    "cooperation",
+    "recommend_score",
+    "referrals",
+    "purchase_potential",
+    "gross_profit_12m",
+)
 ANALYSES: tuple[Analysis, ...] = (
     Analysis(
         "level",
@@ -54,19 +64,7 @@ ANALYSES: tuple[Analysis, ...] = (
     ),
     Analysis("abc", "customers", ("customer_id", "revenue_12m")),
     Analysis("behaviour", "customers", ("customer_id", "last_purchase_date")),
-    Analysis(
-        "value_matrix",
-        "customers",
-        (
-            "satisfaction",
-            "trust",
-            "cooperation",
-            "recommend_score",
-            "referrals",
-            "purchase_potential",
-            "gross_profit_12m",
-        ),
-    ),
+    Analysis("value_matrix", "customers", VALUE_MATRIX_COLUMNS),
     Analysis("risk", "customers", ("overdue_days", "overdue_amount", "last_purchase_date", "orders_12m")),
     Analysis("rfm", "transactions", ("customer_id", "order_date", "amount")),
     Analysis("clv", "transactions", ("customer_id", "order_date", "amount")),
@@ -76,13 +74,7 @@ ANALYSES: tuple[Analysis, ...] = (
 BY_NAME = {a.name: a for a in ANALYSES}
 # What a column enables, when an analysis lacks it (i18n key columns.enables.<column>).
 COLUMN_HINTS = (
-    "satisfaction",
-    "trust",
-    "cooperation",
-    "recommend_score",
-    "referrals",
-    "purchase_potential",
-    "gross_profit_12m",
+    *VALUE_MATRIX_COLUMNS,
     "overdue_days",
     "overdue_amount",
     "enquiries_12m",
