@@ -302,6 +302,46 @@ def test_a_draft_from_an_earlier_day_is_not_brought_back(store, dashboard):
     assert page.session is None and page.form is None and page.code.value == ""
 
 
+LEAN_KERNEL_FLOW = """
+import sys
+from workbook import apps
+from workbook.store import Store, hash_trainer_code
+store = Store(sys.argv[1])
+session = store.create_session("t", trainer_code_hash=hash_trainer_code("K7M2QX", iterations=1000))
+def answer(name, instrument, answers, account=""):
+    app = apps.SelfAssessmentApp(store)
+    app.code.value, app.name.value = session.code, name
+    app.join()
+    app.team_picker.value, app.instrument_picker.value, app.account.value = "一队", instrument, account
+    app.start()
+    app.form.set_answers(answers)
+    assert app.form.submit(), app.errors.message
+    return app.team_result()
+answer("A", "pulse", {"recommend": 9, "csat": 4, "ces": 6})
+pulse = answer("B", "pulse", {"recommend": 5, "csat": 2, "ces": 3})
+inst = apps.load_instrument("relationship")
+fours = {item.id: 4 for item in inst.items if inst.scales[inst.scale_of(item)].numeric}
+account = answer("A", "relationship", fours, account="C00017")  # scored and drawn (radar)
+print(pulse.n_respondents, account.level is not None, sys.modules.get("pyarrow") is not None)
+"""
+
+
+def test_the_self_assessment_runs_in_a_kernel_without_pyarrow(tmp_path):
+    """``workbook serve`` starts the trainees' kernels without pyarrow (40 MB less each); the app must
+    join, store and score there exactly as elsewhere."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WORKBOOK_WITHOUT_PYARROW": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", LEAN_KERNEL_FLOW, f"sqlite:///{tmp_path / 'lean.sqlite'}"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["2", "True", "False"]  # scored, drawn, and pyarrow never loaded
+
+
 def test_the_page_answers_the_browsers_ping():
     keeper = apps.BrowserDraft(storage_key="test")
     sent = []

@@ -114,13 +114,27 @@ LEDGER = "客户,成交日期,成交金额\n" + "".join(
 )
 
 
+def test_one_mistyped_recent_date_does_not_become_the_assessment_date(tmp_path, capsys):
+    # 2026-10-20 is before today, so it loads, but it is 153 days after every other order.
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(LEDGER + "C004,2026-10-20,404\n", encoding="utf-8")
+    out = tmp_path / "scored.xlsx"
+    assert cli.main(["score", str(ledger), "-o", str(out)]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "评估日期：2026-05-20（订单明细中最晚的常规订单日期" in err
+    assert "1 个日期比其余所有日期晚 60 天以上，疑似录入错误，未计入：C004 2026-10-20" in err
+    scored = pd.read_excel(out, sheet_name="scored").set_index("customer_id")
+    assert scored.loc["C004", "revenue_12m"] == 309 + 3 * 300  # the October order is left out
+    assert scored.loc["C009", "behaviour"] == "active"  # nobody looks lapsed because of it
+
+
 def test_score_an_order_ledger_alone_writes_what_the_columns_allow(tmp_path, capsys):
     ledger = tmp_path / "台账.csv"
     ledger.write_text(LEDGER, encoding="utf-8")
     out = tmp_path / "scored.xlsx"
     assert cli.main(["--lang", "en", "score", str(ledger), "-o", str(out)]) == cli.EXIT_OK
     err = capsys.readouterr().err
-    assert "as of 2026-05-20 (the latest order in the ledger" in err
+    assert "as of 2026-05-20 (the latest regular order in the ledger" in err
     sheets = pd.read_excel(out, sheet_name=None)
     assert set(sheets) == {"scored", "retention", "cohorts", "skipped"}
     scored = sheets["scored"].set_index("customer_id")

@@ -66,6 +66,8 @@ def test_voila_config_pools_follow_the_class_size():
     pools = config["VoilaKernelManager"]["kernel_pools_config"]
     assert pools["self_assessment.ipynb"]["pool_size"] == 40
     assert pools["value_matrix_explorer.ipynb"]["pool_size"] == 2  # two ready; more start on demand
+    # One kernel per trainee: lean ones (tests/test_apps.py checks that the app works without pyarrow).
+    assert pools["self_assessment.ipynb"]["kernel_env_variables"]["WORKBOOK_WITHOUT_PYARROW"] == "1"
     # After the class has arrived only one spare is refilled, and pages that stop pinging lose their kernel.
     paced = config["PacedKernelManager"]
     assert paced["refill_pool_sizes"] == {"self_assessment.ipynb": 1}

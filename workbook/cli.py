@@ -116,22 +116,36 @@ def score_customers(
 
 
 def default_as_of(
-    customers: pd.DataFrame | None, transactions: pd.DataFrame | None
+    customers: pd.DataFrame | None, transactions: pd.DataFrame | None, lang: str | None = None
 ) -> tuple[pd.Timestamp, str]:
-    """The assessment date when none is given, and why (an i18n key).
+    """The assessment date when none is given, and why (a sentence in ``lang``).
 
-    The latest order (or last purchase) in the data. Dates after today were refused when the
-    files were loaded, so one mistyped year (2031) can never become the assessment date.
+    The latest regular order (or last purchase) in the data (:func:`workbook.data.latest_regular_date`):
+    dates after today were refused when the files were loaded, and a few dates far after all
+    the others are set aside and named, so one mistyped year can never become the assessment date.
+
+    >>> ledger = pd.DataFrame({"customer_id": [f"C{i}" for i in range(30)],
+    ...     "order_date": pd.to_datetime(["2026-06-30"] * 29 + ["2026-11-15"])})
+    >>> when, why = default_as_of(None, ledger, lang="en")
+    >>> str(when.date()), "C29 2026-11-15" in why
+    ('2026-06-30', True)
     """
+    from workbook import data
+
     if transactions is not None:
-        return transactions["order_date"].max().normalize(), "cli.as_of_latest_order"
-    if (
-        customers is not None
-        and "last_purchase_date" in customers
-        and customers["last_purchase_date"].notna().any()
-    ):
-        return customers["last_purchase_date"].max().normalize(), "cli.as_of_latest_purchase"
-    return pd.Timestamp.today().normalize(), "cli.as_of_today"
+        table, column, key = transactions, "order_date", "cli.as_of_latest_order"
+    elif customers is not None and "last_purchase_date" in customers and customers["last_purchase_date"].notna().any():
+        table, column, key = customers, "last_purchase_date", "cli.as_of_latest_purchase"
+    else:
+        return pd.Timestamp.today().normalize(), i18n.t("cli.as_of_today", lang)
+    when, outliers = data.latest_regular_date(table[column])
+    why = i18n.t(key, lang)
+    if len(outliers):
+        shown = ", ".join(
+            f"{table.at[row, 'customer_id']} {date:%Y-%m-%d}" for row, date in outliers.sort_values().items()
+        )
+        why += i18n.t("cli.as_of_outliers", lang, n=len(outliers), shown=shown, days=data.OUTLIER_GAP.days)
+    return when, why
 
 
 def customer_table(customers: pd.DataFrame | None, transactions: pd.DataFrame | None, as_of) -> pd.DataFrame:
@@ -339,7 +353,7 @@ def _score(args: argparse.Namespace) -> int:
         bar.update(1)
         if args.as_of is None:
             as_of, why = default_as_of(customers, transactions)
-            print(i18n.t("cli.as_of_used", date=as_of.strftime("%Y-%m-%d"), why=i18n.t(why)), file=sys.stderr)
+            print(i18n.t("cli.as_of_used", date=as_of.strftime("%Y-%m-%d"), why=why), file=sys.stderr)
         else:
             as_of = pd.Timestamp(args.as_of)
         for table in (customers, transactions, previous):

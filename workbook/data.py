@@ -327,9 +327,11 @@ def _load(source: Source, spec: TableSpec | str, name: str | None, *, columns=No
     spec = TABLES[spec] if isinstance(spec, str) else spec
     label = name or _source_name(source)
     lim = lim or limits.current()
-    raw = source.copy() if isinstance(source, pd.DataFrame) else read_raw(source, spec, label, lim)
+    # A frame given is never changed: copy-on-write copies only the columns written to.
+    raw = source.copy(deep=False) if isinstance(source, pd.DataFrame) else read_raw(source, spec, label, lim)
     raw, dropped = _drop_total_rows(raw)
     renamed = _map_columns(raw, spec, label, columns)
+    hints = renamed.attrs.pop("hints")  # pandas deep-copies attrs in every operation: keep them small
     lacking = [c for c in require if c not in renamed.columns]
     if lacking:
         raise WorkbookInputError(label, [_missing_column(spec.by_name()[c], [str(h) for h in raw.columns])
@@ -343,8 +345,36 @@ def _load(source: Source, spec: TableSpec | str, name: str | None, *, columns=No
     typed.attrs["notices"] = [Problem(p.key, rows=p.rows, n_rows=p.n_rows, params={"source": label})
                               for p in dropped] + [
         Problem("data.unmapped_column", column=p.column, params=dict(p.params))
-        for p in renamed.attrs["hints"]]
+        for p in hints]
     return typed
+
+
+OUTLIER_GAP = pd.Timedelta(days=60)  # a date this far after every other one is set aside
+
+
+def latest_regular_date(dates: pd.Series) -> tuple[pd.Timestamp, pd.Series]:
+    """The latest date of ``dates`` that is not an outlier, and the outlying dates (by row).
+
+    The default assessment date must not come from one mistyped row: a last order in 2026-11
+    when every other order ends in 2026-06 would make every customer look lapsed. The few latest
+    dates (at most 1 % of the rows, at most 5; one for 20–199 rows) that lie more than
+    :data:`OUTLIER_GAP` (60 days) after all the others are set aside. Below 20 dated rows every
+    date counts. Dates after today were refused when the file was loaded.
+
+    >>> d = pd.Series(pd.to_datetime(["2026-06-30"] * 99 + ["2026-11-15"]))
+    >>> when, outliers = latest_regular_date(d)
+    >>> str(when.date()), outliers.index.tolist()
+    ('2026-06-30', [99])
+    >>> latest_regular_date(d.iloc[:99])[0].date().isoformat()
+    '2026-06-30'
+    """
+    known = dates.dropna()
+    tail = 0 if len(known) < 20 else min(5, max(1, len(known) // 100))
+    top = known.nlargest(tail + 1)  # newest first
+    gaps = top.to_numpy()[:-1] - top.to_numpy()[1:]  # each of the newest after the next one
+    far = np.flatnonzero(gaps > OUTLIER_GAP.to_timedelta64())
+    latest = top.iloc[far[-1] + 1] if far.size else top.iloc[0] if len(top) else pd.NaT
+    return pd.Timestamp(latest).normalize(), known[known > latest]
 
 
 def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
@@ -352,7 +382,8 @@ def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
     ``last_purchase_date``, ``orders_12m`` and ``revenue_12m`` (the 365 days up to ``as_of``),
     ``gross_profit_12m`` when the ledger has profit, and ``name`` when it has customer names.
 
-    Orders after ``as_of`` (default: the last order) are left out. ``orders_12m`` counts
+    Orders after ``as_of`` (default: the last regular order, :func:`latest_regular_date`) are
+    left out. ``orders_12m`` counts
     distinct order ids, or ledger rows when there is no order id.
 
     >>> ledger = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
@@ -361,7 +392,7 @@ def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
     [[1.0, 5.0], [1.0, 7.0]]
     """
     dates = transactions["order_date"]
-    end = pd.Timestamp(as_of).normalize() if as_of is not None else dates.max()
+    end = pd.Timestamp(as_of).normalize() if as_of is not None else latest_regular_date(dates)[0]
     known = transactions[dates <= end]
     recent = (known["order_date"] > end - pd.Timedelta(days=365)).to_numpy()
     frame = pd.DataFrame({
@@ -778,9 +809,12 @@ def _header_scale(header: str) -> float | None:
 
 def _fold(text: pd.Series) -> pd.Series:
     """:func:`_norm_header` for a whole column at once, in Arrow kernels."""
-    arr = pc.utf8_normalize(_arrow(text), form="NFKC")
-    folded = _regex(_regex(pc.utf8_lower(arr), r"\(.*?\)$"), r"[\s_\-./]")
-    return _strings(folded, text.index)
+
+    def fold(arr: pa_arrow.Array) -> pa_arrow.Array:
+        arr = pc.utf8_normalize(arr, form="NFKC")
+        return _regex(_regex(pc.utf8_lower(arr), r"\(.*?\)$"), r"[\s_\-./]")
+
+    return _strings(_per_distinct(_arrow(text), fold), text.index)
 
 
 def _alias_index(spec: TableSpec) -> dict[str, str]:
@@ -874,7 +908,8 @@ TOTAL_WORDS = ("合计", "总计", "小计", "共计", "汇总", "总合计", "�
                "totals", "subtotal", "grandtotal", "sum")
 
 
-TOTAL_PATTERN = "^\\s*(" + "|".join(TOTAL_WORDS) + ")\\s*[:：]?\\s*$"
+# What may surround a total word in its cell: spaces (also full-width) and a colon.
+TOTAL_PADDING = " \t\r\n\u3000\u00a0:："
 
 
 def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -902,8 +937,11 @@ def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
 
 
 def _is_total(text: pd.Series) -> np.ndarray:
-    found = pc.match_substring_regex(_arrow(text), TOTAL_PATTERN, ignore_case=True)
-    return np.asarray(pc.fill_null(found, False), dtype=bool)
+    def total(arr: pa_arrow.Array) -> pa_arrow.Array:  # a hash lookup: cheaper than a regex per cell
+        bare = pc.utf8_lower(pc.utf8_trim(arr, characters=TOTAL_PADDING))
+        return pc.is_in(bare, value_set=pa_arrow.array(TOTAL_WORDS, type=pa_arrow.large_string()))
+
+    return np.asarray(pc.fill_null(_per_distinct(_arrow(text), total), False), dtype=bool)
 
 
 # ---------------------------------------------------------------- values
@@ -1036,17 +1074,35 @@ def _clean_text(series: pd.Series, fold: bool = True) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cleaned = _clean_text(series.cat.categories.to_series(), fold)
         if cleaned.is_unique and cleaned.notna().all():
-            return series.cat.rename_categories(cleaned.to_numpy())
+            return series.cat.rename_categories(pd.Index(cleaned.array))  # keeps the string dtype: joins stay fast
         series = series.astype("object")
     if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("string")  # numbers or mixed objects become their text
-    arr = _arrow(series)
-    if fold:
-        arr = pc.utf8_normalize(arr, form="NFKC")
-    arr = pc.utf8_trim_whitespace(arr)
-    probe = arr if fold else pc.utf8_normalize(arr, form="NFKC")
-    is_na = pc.fill_null(pc.is_in(pc.utf8_lower(probe), value_set=pa_arrow.array(NA_TOKENS)), False)
-    return _strings(pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr), series.index)
+
+    def clean(arr: pa_arrow.Array) -> pa_arrow.Array:
+        if fold:
+            arr = pc.utf8_normalize(arr, form="NFKC")
+        arr = pc.utf8_trim_whitespace(arr)
+        probe = arr if fold else pc.utf8_normalize(arr, form="NFKC")
+        is_na = pc.fill_null(pc.is_in(pc.utf8_lower(probe), value_set=pa_arrow.array(NA_TOKENS)), False)
+        return pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr)
+
+    return _strings(_per_distinct(_arrow(series), clean), series.index)
+
+
+def _per_distinct(arr: pa_arrow.Array, kernel: Callable[[pa_arrow.Array], pa_arrow.Array]) -> pa_arrow.Array:
+    """``kernel`` (Arrow string functions, value by value) run once per distinct value, then spread
+    back to every row: exports repeat an industry or a region thousands of times, and hashing a
+    value is cheaper than normalising or matching it. Missing cells stay missing.
+
+    >>> _per_distinct(pa_arrow.array(["a", "b", "a", None]), pc.utf8_upper).to_pylist()
+    ['A', 'B', 'A', None]
+    """
+    head = arr.slice(0, 1000)
+    if len(arr) > len(head) and pc.count_distinct(head).as_py() > len(head) // 2:
+        return kernel(arr)  # ids and names are mostly distinct: encoding them would be extra work
+    encoded = pc.dictionary_encode(arr)
+    return pc.take(kernel(encoded.dictionary), encoded.indices)
 
 
 def _arrow(text: pd.Series) -> pa_arrow.Array:
@@ -1144,6 +1200,9 @@ def _not_duplicated(ids: pd.Series) -> pd.Series:
     values = ids.to_numpy()
     if ids.dtype.kind in "iu" and (values[1:] > values[:-1]).all():
         return pd.Series(True, index=ids.index)  # strictly increasing numbers: unique without hashing
+    if isinstance(ids.dtype, pd.StringDtype) and ids.notna().all():
+        if pc.count_distinct(_arrow(ids)).as_py() == len(ids):  # Arrow's hash count: the usual case
+            return pd.Series(True, index=ids.index)
     return ~ids.duplicated(keep=False)
 
 

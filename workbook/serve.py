@@ -49,7 +49,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy.engine import make_url
 
-from workbook import i18n
+from workbook import WITHOUT_PYARROW_ENV, i18n
 from workbook.errors import fail
 from workbook.store import (
     DATA_DIR_ENV,
@@ -114,10 +114,11 @@ def voila_config(options: ServeOptions) -> dict:
         LANDING: {"pool_size": 1},
         "trainer_dashboard.ipynb": {"pool_size": 1},
     }
-    # One kernel per trainee: two malloc arenas instead of one per thread keep each a few MB smaller.
+    # One kernel per trainee: two malloc arenas instead of one per thread keep each a few MB smaller,
+    # and pandas goes without pyarrow there (see workbook/__init__.py): 40 MB less in every kernel.
     pools["self_assessment.ipynb"] = {
         "pool_size": options.pool_size,
-        "kernel_env_variables": {"MALLOC_ARENA_MAX": "2"},
+        "kernel_env_variables": {"MALLOC_ARENA_MAX": "2", WITHOUT_PYARROW_ENV: "1"},
     }
     # Used by groups later in the course: two ready kernels, the rest start when asked for (a few
     # seconds each). A quarter of the class kept waiting all day cost 10 kernels (≈ 1.5 GB) for 40.
@@ -491,7 +492,9 @@ def serve(options: ServeOptions) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        local = f"http://127.0.0.1:{options.port}/voila/render/{LANDING}"
+        # Voilà's list of the apps: it answers once the server does, and takes no kernel (a rendered
+        # app would keep a pooled kernel busy, unseen, until the idle cull an hour later).
+        local = f"http://127.0.0.1:{options.port}/"
         if not _wait_until_answering(local, children, READY_TIMEOUT):
             print(i18n.t("serve.not_ready", log=_tail(logs["voila"]) or "-"), flush=True)
         print(banner(options, trainer_code, env, lab_token), flush=True)
