@@ -134,7 +134,11 @@ def default_as_of(
 
     if transactions is not None:
         table, column, key = transactions, "order_date", "cli.as_of_latest_order"
-    elif customers is not None and "last_purchase_date" in customers and customers["last_purchase_date"].notna().any():
+    elif (
+        customers is not None
+        and "last_purchase_date" in customers
+        and customers["last_purchase_date"].notna().any()
+    ):
         table, column, key = customers, "last_purchase_date", "cli.as_of_latest_purchase"
     else:
         return pd.Timestamp.today().normalize(), i18n.t("cli.as_of_today", lang)

@@ -1074,7 +1074,8 @@ def _clean_text(series: pd.Series, fold: bool = True) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cleaned = _clean_text(series.cat.categories.to_series(), fold)
         if cleaned.is_unique and cleaned.notna().all():
-            return series.cat.rename_categories(pd.Index(cleaned.array))  # keeps the string dtype: joins stay fast
+            # pd.Index keeps the string dtype (to_numpy would not): joins on the ids stay fast
+            return series.cat.rename_categories(pd.Index(cleaned.array))
         series = series.astype("object")
     if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("string")  # numbers or mixed objects become their text
@@ -1200,9 +1201,9 @@ def _not_duplicated(ids: pd.Series) -> pd.Series:
     values = ids.to_numpy()
     if ids.dtype.kind in "iu" and (values[1:] > values[:-1]).all():
         return pd.Series(True, index=ids.index)  # strictly increasing numbers: unique without hashing
-    if isinstance(ids.dtype, pd.StringDtype) and ids.notna().all():
-        if pc.count_distinct(_arrow(ids)).as_py() == len(ids):  # Arrow's hash count: the usual case
-            return pd.Series(True, index=ids.index)
+    if (isinstance(ids.dtype, pd.StringDtype) and ids.notna().all()
+            and pc.count_distinct(_arrow(ids)).as_py() == len(ids)):  # Arrow's hash count: the usual case
+        return pd.Series(True, index=ids.index)
     return ~ids.duplicated(keep=False)
 
 
