@@ -181,3 +181,24 @@ def test_properties(rows, weights, rnd):
     shuffled = c.sample(frac=1, random_state=rnd.randint(0, 999))
     again = vm.value_scores(shuffled, w, explain=False).loc[c.index]
     pd.testing.assert_series_equal(again["value_score"], scored["value_score"], rtol=1e-12)
+
+
+def test_an_order_ledger_is_valued_on_revenue_profit_and_frequency():
+    # Hand-worked: percentile ranks revenue .25/.5/.75/1, profit .25/1/.75/.5, frequency 1/.75/.5/.25;
+    # weights .35/.40/.25 → 43.75, 76.25, 68.75, 61.25.
+    ledger = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "revenue_12m": [100.0, 200, 300, 400],
+                           "gross_profit_12m": [10.0, 40, 30, 20], "orders_12m": [4, 3, 2, 1]})
+    scored = vm.value_scores(ledger)
+    assert scored["value_score"].tolist() == pytest.approx([43.75, 76.25, 68.75, 61.25])
+    assert scored["value_tier"].tolist() == ["mid", "high", "mid", "mid"]
+    assert list(scored.columns[:3]) == ["score_revenue", "score_profit_contribution", "score_frequency"]
+    # Without a profit column its weight is shared by the other two: .35/.60 and .25/.60.
+    no_profit = vm.value_scores(ledger.drop(columns="gross_profit_12m"), explain=False)
+    assert no_profit["value_score"].iloc[[0, 3]].tolist() == pytest.approx([56.25, 68.75])
+
+
+def test_a_customer_table_missing_some_survey_columns_is_not_valued_as_a_ledger():
+    table = customers().assign(revenue_12m=1.0, orders_12m=1).drop(columns=["trust"])
+    with pytest.raises(WorkbookInputError) as caught:
+        vm.value_scores(table)
+    assert caught.value.keys == ["data.missing_column"]

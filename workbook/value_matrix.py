@@ -53,9 +53,26 @@ DEFAULT_METHODS: Mapping[str, str] = {
     "loyalty": "rating",
     "cooperation": "rating",
     "referral": "rating",
+    "revenue": "percentile",
+    "frequency": "percentile",
 }
 RATING_SCALES: Mapping[str, tuple[float, float]] = {
     "loyalty": (1, 5), "cooperation": (1, 5), "referral": (0, 1),
+}
+# From an order ledger alone (no survey columns): what customers bought, how much it earned and
+# how often they came back, each ranked (percentile). Profit still counts most; without a profit
+# column the weights are shared by the other two.
+LEDGER_DIMENSIONS = ("revenue", "profit_contribution", "frequency")
+LEDGER_WEIGHTS: Mapping[str, float] = {"revenue": 0.35, "profit_contribution": 0.40, "frequency": 0.25}
+# The customer columns each dimension is computed from.
+DIMENSION_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "purchase_potential": ("purchase_potential",),
+    "profit_contribution": ("gross_profit_12m",),
+    "loyalty": ("satisfaction", "trust"),
+    "cooperation": ("cooperation",),
+    "referral": ("recommend_score", "referrals"),
+    "revenue": ("revenue_12m",),
+    "frequency": ("orders_12m",),
 }
 DEFAULT_TIER_THRESHOLDS = (40.0, 70.0)  # value_score ≥ 70 high, ≥ 40 mid, else low
 TIERS = ("low", "mid", "high")
@@ -73,7 +90,42 @@ SOURCE = "value_matrix"
 # ---------------------------------------------------------------- dimensions
 
 
-def dimension_values(customers: pd.DataFrame) -> pd.DataFrame:
+def dimensions_for(customers: pd.DataFrame) -> tuple[str, ...]:
+    """The dimensions a customer table can be valued on.
+
+    The five of :data:`DIMENSIONS` for a customer table with any of their survey or potential
+    columns (if some are missing, :func:`dimension_values` names them). A table with none of them
+    but with ``revenue_12m`` and ``orders_12m``, as an order ledger gives
+    (:func:`workbook.data.derive_customers`), is valued on :data:`LEDGER_DIMENSIONS`: revenue,
+    frequency and, when ``gross_profit_12m`` is there, profit.
+
+    >>> dimensions_for(pd.DataFrame(columns=["revenue_12m", "orders_12m"]))
+    ('revenue', 'frequency')
+    >>> dimensions_for(pd.DataFrame(columns=["revenue_12m", "orders_12m", "satisfaction"]))[:2]
+    ('purchase_potential', 'profit_contribution')
+    """
+    def has(dimension: str) -> bool:
+        return all(c in customers.columns for c in DIMENSION_INPUTS[dimension])
+
+    survey = {c for d in DIMENSIONS for c in DIMENSION_INPUTS[d]} - {"gross_profit_12m"}
+    if survey & set(customers.columns) or not (has("revenue") and has("frequency")):
+        return DIMENSIONS
+    return tuple(d for d in LEDGER_DIMENSIONS if has(d))
+
+
+def default_weights(dimensions: Sequence[str] = DIMENSIONS) -> dict[str, float]:
+    """The starting weights for ``dimensions``: :data:`DEFAULT_WEIGHTS` for the five,
+    :data:`LEDGER_WEIGHTS` (rescaled to the ones present) for a ledger.
+
+    >>> default_weights(("revenue", "frequency"))
+    {'revenue': 0.5833333333333334, 'frequency': 0.4166666666666667}
+    """
+    given = DEFAULT_WEIGHTS if tuple(dimensions) == DIMENSIONS else LEDGER_WEIGHTS
+    total = sum(given[d] for d in dimensions)
+    return {d: given[d] / total for d in dimensions}
+
+
+def dimension_values(customers: pd.DataFrame, dimensions: Sequence[str] | None = None) -> pd.DataFrame:
     """Raw value of each dimension from canonical customer columns (index preserved).
 
     * purchase_potential = ``purchase_potential`` (CNY per year)
@@ -82,25 +134,32 @@ def dimension_values(customers: pd.DataFrame) -> pd.DataFrame:
     * cooperation = ``cooperation`` (1–5)
     * referral = ½ · ``recommend_score``/10 + ½ · min(``referrals``, 3)/3 (0–1): willingness
       to recommend and referrals actually made count alike, three or more referrals is full marks.
+    * revenue = ``revenue_12m`` (CNY), frequency = ``orders_12m`` (orders): the ledger's dimensions.
+
+    ``dimensions``: default :func:`dimensions_for` the table.
 
     >>> c = pd.DataFrame({"purchase_potential": [5e5], "gross_profit_12m": [8e4], "satisfaction": [4],
     ...                   "trust": [5], "cooperation": [3], "recommend_score": [8], "referrals": [1]})
     >>> dimension_values(c).round(3).iloc[0].tolist()
     [500000.0, 80000.0, 4.5, 3.0, 0.567]
     """
-    needed = ["purchase_potential", "gross_profit_12m", "satisfaction", "trust", "cooperation",
-              "recommend_score", "referrals"]
+    dimensions = tuple(dimensions or dimensions_for(customers))
+    needed = dict.fromkeys(c for d in dimensions for c in DIMENSION_INPUTS[d])
     missing = [c for c in needed if c not in customers.columns]
     if missing:
         raise WorkbookInputError(SOURCE, [Problem("data.missing_column", column=c) for c in missing])
-    return pd.DataFrame({
-        "purchase_potential": customers["purchase_potential"].astype("float64"),
-        "profit_contribution": customers["gross_profit_12m"].astype("float64"),
-        "loyalty": (customers["satisfaction"].astype("float64") + customers["trust"].astype("float64")) / 2,
-        "cooperation": customers["cooperation"].astype("float64"),
-        "referral": 0.5 * customers["recommend_score"].astype("float64") / 10
-        + 0.5 * customers["referrals"].astype("float64").clip(upper=3) / 3,
-    }, index=customers.index)
+    number = {c: customers[c].astype("float64") for c in needed}
+    formulas = {
+        "purchase_potential": lambda: number["purchase_potential"],
+        "profit_contribution": lambda: number["gross_profit_12m"],
+        "loyalty": lambda: (number["satisfaction"] + number["trust"]) / 2,
+        "cooperation": lambda: number["cooperation"],
+        "referral": lambda: 0.5 * number["recommend_score"] / 10
+        + 0.5 * number["referrals"].clip(upper=3) / 3,
+        "revenue": lambda: number["revenue_12m"],
+        "frequency": lambda: number["orders_12m"],
+    }
+    return pd.DataFrame({d: formulas[d]() for d in dimensions}, index=customers.index)
 
 
 def normalize(values: pd.Series, method: str = "minmax",
@@ -130,21 +189,23 @@ def normalize(values: pd.Series, method: str = "minmax",
 
 
 def normalized_dimensions(customers: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
-    """The five dimensions normalised to 0–1; ``method`` overrides :data:`DEFAULT_METHODS` for all.
+    """The dimensions (:func:`dimensions_for` the table) normalised to 0–1; ``method`` overrides
+    :data:`DEFAULT_METHODS` for all.
 
     Compute this once and call :func:`rescore` for every weight change.
     """
     raw = dimension_values(customers)
     return pd.DataFrame({
-        d: normalize(raw[d], method or DEFAULT_METHODS[d], RATING_SCALES.get(d)) for d in DIMENSIONS
+        d: normalize(raw[d], method or DEFAULT_METHODS[d], RATING_SCALES.get(d)) for d in raw.columns
     }, index=raw.index)
 
 
 # ---------------------------------------------------------------- weights and score
 
 
-def validate_weights(weights: Mapping[str, float]) -> pd.Series:
-    """Weights as a Series over :data:`DIMENSIONS`, rescaled to sum to 1 (missing dimensions get 0).
+def validate_weights(weights: Mapping[str, float], dimensions: Sequence[str] = DIMENSIONS) -> pd.Series:
+    """Weights as a Series over ``dimensions`` (default the five), rescaled to sum to 1 (missing
+    dimensions get 0).
 
     Raises :class:`WorkbookInputError` naming every unknown dimension (with a suggestion),
     non-number or negative weight, or when all weights are 0.
@@ -154,18 +215,18 @@ def validate_weights(weights: Mapping[str, float]) -> pd.Series:
     """
     problems = []
     for name, value in weights.items():
-        if name not in DIMENSIONS:
-            close = difflib.get_close_matches(str(name), DIMENSIONS, n=1, cutoff=0.6)
+        if name not in dimensions:
+            close = difflib.get_close_matches(str(name), dimensions, n=1, cutoff=0.6)
             key = "value_matrix.unknown_dimension_suggest" if close else "value_matrix.unknown_dimension"
             problems.append(Problem(key, column=str(name), params={"suggest": close[0] if close else "",
-                                                                   "allowed": ", ".join(DIMENSIONS)}))
+                                                                   "allowed": ", ".join(dimensions)}))
         elif isinstance(value, bool) or not isinstance(value, int | float | np.number) or np.isnan(value):
             problems.append(Problem("value_matrix.weight_not_number", column=name, params={"value": value}))
         elif value < 0:
             problems.append(Problem("value_matrix.weight_negative", column=name, params={"value": value}))
     if problems:
         raise WorkbookInputError(t("value_matrix.weights"), problems)
-    series = pd.Series({d: float(weights.get(d, 0.0)) for d in DIMENSIONS})
+    series = pd.Series({d: float(weights.get(d, 0.0)) for d in dimensions})
     if series.sum() <= 0:
         raise fail(t("value_matrix.weights"), "value_matrix.weights_all_zero")
     return series / series.sum()
@@ -176,8 +237,9 @@ def rescore(normalized: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series
 
     The fast path for sliders: about a millisecond for 10,000 customers.
     """
-    w = validate_weights(weights).to_numpy()
-    matrix = np.nan_to_num(normalized[list(DIMENSIONS)].to_numpy(dtype="float64"))
+    dimensions = tuple(normalized.columns)  # the five, or a ledger's (dimensions_for)
+    w = validate_weights(weights, dimensions).to_numpy()
+    matrix = np.nan_to_num(normalized.to_numpy(dtype="float64"))
     return pd.Series(100 * (matrix @ w), index=normalized.index, name="value_score")
 
 
@@ -196,12 +258,14 @@ def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, float]:
     return low, high
 
 
-def value_scores(customers: pd.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS, *,
+def value_scores(customers: pd.DataFrame, weights: Mapping[str, float] | None = None, *,
                  method: str | None = None, thresholds: Sequence[float] = DEFAULT_TIER_THRESHOLDS,
                  explain: bool = True) -> pd.DataFrame:
     """Per customer: ``score_<dimension>`` (0–100), ``value_score`` (0–100), ``value_tier`` and ``reason``.
 
-    The reason names the two dimensions that contribute most points (weight × score).
+    The reason names the two dimensions that contribute most points (weight × score). The
+    dimensions are those the table has (:func:`dimensions_for`: the five, or a ledger's revenue,
+    profit and frequency); ``weights`` default to :func:`default_weights` for them.
 
     >>> c = pd.DataFrame({"purchase_potential": [1e6, 1e5], "gross_profit_12m": [2e5, 1e4],
     ...                   "satisfaction": [5, 3], "trust": [5, 3], "cooperation": [5, 3],
@@ -210,20 +274,22 @@ def value_scores(customers: pd.DataFrame, weights: Mapping[str, float] = DEFAULT
     [[100.0, 'high'], [47.5, 'mid']]
     """
     normalized = normalized_dimensions(customers, method)
+    weights = weights if weights is not None else default_weights(tuple(normalized.columns))
     score = rescore(normalized, weights)
     out = (normalized * 100).add_prefix("score_")
     out["value_score"] = score
     out["value_tier"] = tier(score, thresholds)
     if explain:
-        out["reason"] = _reason(normalized, validate_weights(weights), thresholds, score)
+        w = validate_weights(weights, tuple(normalized.columns))
+        out["reason"] = _reason(normalized, w, thresholds, score)
     return out
 
 
 def _reason(normalized: pd.DataFrame, w: pd.Series, thresholds: Sequence[float],
             score: pd.Series) -> pd.Series:
-    points = np.nan_to_num(normalized[list(DIMENSIONS)].to_numpy()) * w.to_numpy() * 100
+    points = np.nan_to_num(normalized.to_numpy(dtype="float64")) * w.to_numpy() * 100
     order = np.argsort(-points, axis=1, kind="stable")[:, :2]
-    names = np.array([label("vm_dimension", d) for d in DIMENSIONS], dtype=object)
+    names = np.array([label("vm_dimension", d) for d in normalized.columns], dtype=object)
     first, second = names[order[:, 0]], names[order[:, 1]]
     p1 = np.take_along_axis(points, order[:, :1], axis=1)[:, 0]
     p2 = np.take_along_axis(points, order[:, 1:2], axis=1)[:, 0]
