@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8866
 LAB_PORT ?= 8888
 
-.PHONY: serve test bench data lint clean
+.PHONY: serve test bench data exercises lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(VENV)/.installed
 
 data: $(VENV)/.installed
 	$(BIN)/python -m workbook.datasets regenerate
+
+# The trainee notebooks are written from the solutions (answer cells tagged "solution").
+exercises: $(VENV)/.installed
+	$(BIN)/python -m workbook.exercises.generate
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 from workbook import exercises as ex
 from workbook import i18n
-from workbook.exercises import answers, engine, view
+from workbook.exercises import answers, engine, generate, view
 from workbook.exercises.tasks import m3, m4, m5
 from workbook.store import Store
 
@@ -780,3 +780,33 @@ def test_trainee_notebook_runs_and_every_task_waits_for_an_answer(module, kernel
     assert check_outputs(nb) == dict.fromkeys(ex.tasks(module)["id"], "unanswered")
     assert all(output.output_type != "error" for cell in nb.cells for output in cell.get("outputs", []))
     assert not (kernel_env / "workbook.sqlite").exists()  # nothing answered, nothing recorded
+
+
+def test_regenerating_the_trainee_notebooks_changes_nothing():
+    """The trainee notebooks are what `make exercises` writes from the solutions, to the byte."""
+    assert generate.stale(EXERCISES) == []
+
+
+def test_a_changed_solution_makes_its_trainee_notebook_stale(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    for path in [*EXERCISES.glob("*.ipynb"), *(EXERCISES / "solutions").glob("*.ipynb")]:
+        (tmp_path / path.relative_to(EXERCISES)).write_bytes(path.read_bytes())
+    solution = tmp_path / "solutions" / f"{STEMS[4]}.ipynb"
+    nb = nbformat.read(solution, as_version=4)
+    shown = next(cell for cell in nb.cells if cell.source == 'show("m4.t1")')
+    shown.source = 'show("m4.t2")'
+    nbformat.write(nb, solution)
+    assert generate.stale(tmp_path) == [tmp_path / f"{STEMS[4]}.ipynb"]
+    assert generate.main(["--folder", str(tmp_path)]) == 0
+    assert generate.stale(tmp_path) == []
+    written = nbformat.read(tmp_path / f"{STEMS[4]}.ipynb", as_version=4)
+    assert [cell.source for cell in written.cells].count('show("m4.t2")') == 2
+
+
+def test_trainee_copies_hide_every_answer_and_worked_solution():
+    for stem in STEMS.values():
+        solution = nbformat.read(EXERCISES / "solutions" / f"{stem}.ipynb", as_version=4)
+        trainee = generate.trainee_notebook(solution)
+        text = "\n".join(cell.source for cell in trainee.cells)
+        assert "解题思路" not in text and "培训师版" not in text, stem
+        assert not any(generate.SOLUTION_TAG in cell.metadata.get("tags", []) for cell in trainee.cells)
