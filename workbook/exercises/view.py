@@ -123,10 +123,10 @@ def show(task_id: str) -> TaskView:
     data = _data(task.id)
     lang = i18n.get_language()
     parts = list(task.view(data))
-    if any(hasattr(p, "savefig") for p in parts):
+    if any(hasattr(p, "get_figure") for p in parts):  # a chart (Axes) from workbook.plots
         from workbook import plots  # matplotlib is loaded only for tasks with a chart
 
-        parts = [plots.to_png(p) if hasattr(p, "savefig") else p for p in parts]
+        parts = [plots.to_png(p) if hasattr(p, "get_figure") else p for p in parts]
     if task.kind == "choice":
         parts.append(
             _Options(tuple(label(task.group, c) if task.group else c for c in task.option_codes(data)))
@@ -138,18 +138,6 @@ def show(task_id: str) -> TaskView:
         t(f"exercises.{task.id}.prompt"),
         tuple(parts),
     )
-
-
-def _figure(width: float = 8.0, height: float = 4.0, ncols: int = 1):
-    """A matplotlib Figure outside pyplot (never auto-displayed twice) with the Chinese font set."""
-    from matplotlib.figure import Figure
-
-    from workbook import plots
-
-    plots.setup()
-    figure = Figure(figsize=(width, height))
-    axes = figure.subplots(1, ncols)
-    return figure, axes
 
 
 def _columns(frame: pd.DataFrame, *, index: str = "card") -> pd.DataFrame:

@@ -38,6 +38,7 @@ from workbook.instruments.scoring import (
     latest_per_rater,
     score,
     score_submissions,
+    team_results,
     tidy_responses,
 )
 
@@ -64,5 +65,6 @@ __all__ = [
     "parse_instrument",
     "score",
     "score_submissions",
+    "team_results",
     "tidy_responses",
 ]

@@ -15,7 +15,7 @@ Example
 (83.5, 'good')
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +155,45 @@ def score_submissions(
     answers = latest["answers"].map(lambda given: {k: v for k, v in given.items() if k != SEGMENT_KEY})
     responses = tidy_responses(latest.assign(answers=answers), rater="rater")
     return score(instrument, responses, segment=segments[-1] if len(segments) else None, lang=lang)
+
+
+def team_results(
+    submissions: pd.DataFrame,
+    by: Sequence[str] = ("team", "instrument_id", "account"),
+    *,
+    lang: str | None = None,
+) -> dict[tuple, InstrumentResult]:
+    """Stored submissions → one :class:`InstrumentResult` per group, as the apps and reports show them.
+
+    Rows are grouped by the columns ``by`` (each group must hold one instrument, so ``by`` names
+    ``instrument_id`` unless the rows are of one instrument already) and each group is scored by
+    :func:`score_submissions`: every rater once, with the answers sent last. Keys are the
+    tuples of the ``by`` values, an empty ``account`` as ``None``; groups come in the order of
+    their first submission. No rows: an empty dict.
+
+    >>> best = {"recommend": 10, "csat": 5, "ces": 7}
+    >>> frame = pd.DataFrame({"submission_id": [1, 2, 3], "team": ["East", "West", "East"],
+    ...                       "instrument_id": "pulse", "account": None,
+    ...                       "respondent_id": pd.array([7, 8, 9], dtype="Int64"), "answers": [best] * 3})
+    >>> {key: result.n_respondents for key, result in team_results(frame).items()}
+    {('East', 'pulse', None): 2, ('West', 'pulse', None): 1}
+    >>> list(team_results(frame, ("team",)))
+    [('East',), ('West',)]
+    """
+    if submissions.empty:
+        return {}
+    columns = list(by)
+    keyed = submissions
+    if "account" in columns:  # pandas drops groups whose key is missing; no account is a group too
+        keyed = submissions.assign(account=submissions["account"].fillna(""))
+    results = {}
+    for key, group in keyed.groupby(columns, sort=False):
+        values = (None if c == "account" and v == "" else v for c, v in zip(columns, key, strict=True))
+        instruments = group["instrument_id"].unique()
+        if len(instruments) != 1:  # a programming error: several questionnaires cannot be scored as one
+            raise ValueError(f"team_results: {len(instruments)} instruments in a group; add instrument_id")
+        results[tuple(values)] = score_submissions(group, instruments[0], lang=lang)
+    return results
 
 
 def score(

@@ -15,7 +15,7 @@ import pandas as pd
 from workbook import classify
 from workbook.exercises.engine import Mistake, Task, _register
 from workbook.exercises.tasks.common import AS_OF
-from workbook.exercises.view import _columns, _figure
+from workbook.exercises.view import _columns
 from workbook.i18n import label, t
 
 
@@ -184,26 +184,17 @@ def _lowest_elsewhere(table: pd.DataFrame) -> set[str]:
 
 
 def _survey_chart(table: pd.DataFrame):
-    figure, ax = _figure(8.5, 4.0)
-    levels = [label("level", c) for c in table.index]
-    width = 0.8 / len(table.columns)
-    for k, touchpoint in enumerate(table.columns):
-        x = np.arange(len(table)) + (k - (len(table.columns) - 1) / 2) * width
-        ax.bar(x, table[touchpoint].to_numpy(), width, label=t(f"exercises.touchpoint.{touchpoint}"))
-    ax.set_xticks(np.arange(len(table)), levels)
-    ax.set_ylim(1, 5)
-    ax.set_ylabel(t("exercises.chart.mean_csat"))
-    ax.set_title(t("exercises.chart.csat_by_level"))
-    # Below the axes: inside, the legend would hide the tallest bars.
-    ax.legend(
-        title=t("exercises.chart.touchpoint"),
-        ncols=4,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12),
-        fontsize="small",
-        frameon=False,
+    from workbook import plots  # matplotlib is loaded only when the chart is shown
+
+    return plots.touchpoint_bars(
+        table,
+        names={code: label("level", code) for code in table.index},
+        column_names={c: t(f"exercises.touchpoint.{c}") for c in table.columns},
+        limits=(1, 5),
+        title=t("exercises.chart.csat_by_level"),
+        ylabel=t("exercises.chart.mean_csat"),
+        legend_title=t("exercises.chart.touchpoint"),
     )
-    return figure
 
 
 PRINCIPLES = ("objective", "systematic", "dynamic", "actionable")

@@ -14,7 +14,7 @@ import pandas as pd
 from workbook import value_matrix as vm
 from workbook.exercises.engine import Mistake, Task, _register
 from workbook.exercises.tasks.common import STRICT
-from workbook.exercises.view import _columns, _figure
+from workbook.exercises.view import _columns
 from workbook.i18n import label, t
 
 
@@ -121,15 +121,16 @@ INDUSTRY_OPTIONS = ("制造业", "零售", "信息技术", "医疗健康")
 
 
 def _industry_chart(table: pd.DataFrame):
-    figure, (left, right) = _figure(10, 4.2, ncols=2)
-    names = [label("exercises.industry", x) for x in table.index]
-    left.barh(names, table["mean_orders"].to_numpy(), color="#4c72b0")
-    left.set_title(t("exercises.chart.mean_orders"))
-    right.barh(names, table["order_value"].to_numpy(), color="#dd8452")
-    right.set_title(t("exercises.chart.order_value"))
-    right.set_yticklabels([])
-    figure.suptitle(t("exercises.chart.mid_tier"))
-    return figure
+    from workbook import plots  # matplotlib is loaded only when the chart is shown
+
+    return plots.paired_barh(
+        table,
+        "mean_orders",
+        "order_value",
+        names={code: label("exercises.industry", code) for code in table.index},
+        titles=(t("exercises.chart.mean_orders"), t("exercises.chart.order_value")),
+        title=t("exercises.chart.mid_tier"),
+    )
 
 
 def _budget_data() -> dict:

@@ -12,7 +12,6 @@ import pandas as pd
 
 from workbook import satisfaction
 from workbook.exercises.engine import Mistake, Task, _register
-from workbook.exercises.view import _figure
 from workbook.i18n import label, t
 
 
@@ -109,24 +108,20 @@ def _concentrate(d: pd.DataFrame, swap: bool = False) -> set[str]:
 
 
 def _ipa_chart(d: pd.DataFrame):
-    figure, ax = _figure(6.5, 4.8)
+    from workbook import plots  # matplotlib is loaded only when the chart is shown
+
     cuts = _ipa(d).iloc[0]
-    ax.scatter(d["performance"], d["importance"], s=60, color="#4c72b0", zorder=3)
-    for code, row in d.iterrows():  # six labelled points, not a data loop
-        ax.annotate(
-            label("exercises.attr", code),
-            (row["performance"], row["importance"]),
-            xytext=(6, 4),
-            textcoords="offset points",
-        )
-    ax.axvline(cuts["performance_crosshair"], color="#888", linestyle="--")
-    ax.axhline(cuts["importance_crosshair"], color="#888", linestyle="--")
-    ax.set_xlim(2, 5)
-    ax.set_ylim(2, 5)
-    ax.set_xlabel(t("exercises.chart.performance"))
-    ax.set_ylabel(t("exercises.chart.importance"))
-    ax.set_title(t("exercises.chart.ipa"))
-    return figure
+    return plots.labelled_points(
+        d,
+        "performance",
+        "importance",
+        names={code: label("exercises.attr", code) for code in d.index},
+        cuts=(cuts["performance_crosshair"], cuts["importance_crosshair"]),
+        limits=(2, 5),
+        title=t("exercises.chart.ipa"),
+        xlabel=t("exercises.chart.performance"),
+        ylabel=t("exercises.chart.importance"),
+    )
 
 
 _register(
