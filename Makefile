@@ -39,8 +39,13 @@ data: $(VENV)/.installed
 exercises: $(VENV)/.installed
 	$(BIN)/python -m workbook.exercises.generate
 
+# Every check runs, and lint fails if any of them failed.
 lint: $(VENV)/.installed
-	$(BIN)/ruff check .
+	status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache

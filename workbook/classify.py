@@ -1046,7 +1046,8 @@ def _join_pieces(template: str, n: int, fixed: dict, codes: dict, uniques: dict)
         if name in fixed:
             columns.append(format(fixed[name], spec))
         else:  # each distinct value formatted once, then gathered by row
-            columns.append(np.array(_format_each(uniques[name], spec), dtype=object)[codes[name]])
+            formatted = np.array(_format_each(uniques[name], spec), dtype=object)  # type: ignore[type-var]
+            columns.append(formatted[codes[name]])
     rows = [itertools.repeat(c, n) if isinstance(c, str) else c for c in columns]
     return np.array(["".join(parts) for parts in zip(*rows, strict=False)], dtype=object)
 
