@@ -16,6 +16,21 @@ leaves the ``reason`` column out, which is the fast path for very large tables.
 All thresholds have documented defaults in the block below (the one place to look them up);
 bad parameters or input raise :class:`~workbook.errors.WorkbookInputError`.
 
+References
+----------
+Christopher, M., Payne, A., & Ballantyne, D. (1991). *Relationship Marketing: Bringing Quality,
+Customer Service and Marketing Together*. Butterworth-Heinemann. (The ladder of customer
+relationships, from prospect to partner.)
+
+Dickie, H. F. (1951). ABC inventory analysis shoots for dollars, not pennies. *Factory Management
+and Maintenance*, 109(7), 92–94. (ABC classes by cumulative share of value.)
+
+Juran, J. M. (1951). *Quality Control Handbook*. McGraw-Hill. (The Pareto principle: the vital
+few and the trivial many.)
+
+Hughes, A. M. (1994). *Strategic Database Marketing*. Probus. (RFM: recency, frequency and
+monetary value scored in quintiles.)
+
 Example
 -------
 >>> import pandas as pd
