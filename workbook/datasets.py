@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -666,6 +667,27 @@ class Sample:
     latent: pd.DataFrame
 
 
+class _Population(NamedTuple):
+    """Who the ``n`` customers are and how many orders each places in the two years (latent codes)."""
+
+    crowd: _Crowd
+    previous: np.ndarray  # latent level at the previous snapshot (ABSENT: not yet a customer)
+    current: np.ndarray
+    prev_counts: np.ndarray  # orders in the 12 months before the previous snapshot
+    curr_counts: np.ndarray  # orders in the 12 months before the current snapshot
+    history: _History
+
+
+def _population(seed: int, n: int) -> _Population:
+    """The draws every generated table starts from; each has its own named random stream."""
+    crowd = _profile(seed, n)
+    previous, current = _levels(seed, crowd.size)
+    prev_counts = _order_counts(_rng(seed, "orders-2025"), previous, crowd)
+    curr_counts = _order_counts(_rng(seed, "orders-2026"), current, crowd)
+    history = _history(seed, previous, current, prev_counts)
+    return _Population(crowd, previous, current, prev_counts, curr_counts, history)
+
+
 def build_sample(seed: int = SEED) -> Sample:
     """Draw the whole sample in memory (a fraction of a second); :func:`regenerate` writes it to CSV.
 
@@ -674,11 +696,7 @@ def build_sample(seed: int = SEED) -> Sample:
     (2000, True)
     """
     n = N_CUSTOMERS
-    crowd = _profile(seed, n)
-    previous, current = _levels(seed, crowd.size)
-    prev_counts = _order_counts(_rng(seed, "orders-2025"), previous, crowd)
-    curr_counts = _order_counts(_rng(seed, "orders-2026"), current, crowd)
-    history = _history(seed, previous, current, prev_counts)
+    crowd, previous, current, prev_counts, curr_counts, history = _population(seed, n)
     rng = _rng(seed, "transactions")
     w25 = _window_orders(rng, prev_counts, previous, crowd, 0)
     w26 = _window_orders(rng, curr_counts, current, crowd, 365)
@@ -885,11 +903,7 @@ def simulate_customers(n_customers: int, seed: int = 7) -> pd.DataFrame:
     ((1000, 29), True, True)
     """
     n = _check_size(n_customers, "n_customers")
-    crowd = _profile(seed, n)
-    previous, current = _levels(seed, crowd.size)
-    prev_counts = _order_counts(_rng(seed, "orders-2025"), previous, crowd)
-    counts = _order_counts(_rng(seed, "orders-2026"), current, crowd)
-    history = _history(seed, previous, current, prev_counts)
+    crowd, _previous, current, prev_counts, counts, history = _population(seed, n)
     rng = _rng(seed, "aggregates")
     mix = np.asarray(PRODUCT_MIX_BY_GROUP)[crowd.group]
     mean_value = crowd.ticket * (mix @ np.asarray(PRODUCT_TICKET))
