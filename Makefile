@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8866
 LAB_PORT ?= 8888
 
-.PHONY: serve test bench data lint clean
+.PHONY: serve test bench data exercises lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,17 @@ bench: $(VENV)/.installed
 data: $(VENV)/.installed
 	$(BIN)/python -m workbook.datasets regenerate
 
+# The trainee notebooks are written from the solutions (answer cells tagged "solution").
+exercises: $(VENV)/.installed
+	$(BIN)/python -m workbook.exercises.generate
+
+# Every check runs, and lint fails if any of them failed.
 lint: $(VENV)/.installed
-	$(BIN)/ruff check .
+	status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache

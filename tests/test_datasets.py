@@ -499,3 +499,26 @@ def test_messy_workbooks_have_their_layout():
     assert second.sheetnames == ["说明", "客户数据"] and second["客户数据"]["A1"].value == "客户编号"
     bare = openpyxl.load_workbook(MESSY / "customers_no_header.xlsx").active
     assert re.fullmatch(r"C\d{5}", bare["A1"].value)
+
+
+@pytest.mark.parametrize("when", ["current", "previous"])
+def test_the_generator_places_customers_by_classify_s_own_ladder(customers, customers_2025, when):
+    """datasets._rule_levels (on the generator's arrays) gives classify.relationship_level's levels."""
+    from workbook import classify
+
+    frame, as_of = (customers, ds.AS_OF) if when == "current" else (customers_2025, ds.PREVIOUS_AS_OF)
+
+    def days(column: str) -> np.ndarray:
+        return ((frame[column] - ds.HISTORY_START) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+
+    codes = ds._rule_levels(
+        *(frame[c].to_numpy(dtype=float) for c in ["orders_12m"]),
+        days("first_purchase_date"),
+        days("last_purchase_date"),
+        *(frame[c].to_numpy(dtype=float) for c in
+          ["satisfaction", "enquiries_12m", "joint_projects", "contacts_decision"]),
+        as_of,
+    )
+    expected = classify.relationship_level(frame, as_of=as_of, explain=False)["level"].astype(str)
+    assert [ds.LEVELS[code] for code in codes] == expected.tolist()
+    assert ds.LADDER is classify.DEFAULT_LADDER_RULES

@@ -19,6 +19,8 @@ from nbclient import NotebookClient
 
 from workbook import exercises as ex
 from workbook import i18n
+from workbook.exercises import answers, engine, generate, view
+from workbook.exercises.tasks import m3, m4, m5
 from workbook.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +32,14 @@ STEMS = {
     4: "04_relationship_evaluation",
     5: "05_customer_operations",
 }
-CAPABILITY_ITEMS = [item.id for item in ex._capability().items]
+CAPABILITY_ITEMS = [item.id for item in m5._capability().items]
 
 
 @pytest.fixture(autouse=True)
 def quiet_exercises(monkeypatch):
     """No test records into a real store unless it asks to, and no trainee carries over between tests."""
     ex.set_store(False)
-    monkeypatch.setattr(ex, "_trainee", None)
+    monkeypatch.setattr(engine, "_trainee", None)
     for name in (ex.TRAINEE_ENV, ex.TEAM_ENV, ex.SESSION_ENV):
         monkeypatch.delenv(name, raising=False)
     yield
@@ -95,7 +97,7 @@ def test_the_exercise_catalogue_owns_only_its_prefix():
 
 def test_the_strategy_rule_in_the_text_matches_the_constant():
     # the prompt says "5%"; the judge uses STRATEGY_MIN_WEIGHT
-    assert ex.STRATEGY_MIN_WEIGHT == 0.05
+    assert m3.STRATEGY_MIN_WEIGHT == 0.05
     assert "5%" in i18n.t("exercises.m3.t2.prompt", "zh") and "5%" in i18n.t("exercises.m3.t2.prompt", "en")
 
 
@@ -153,7 +155,7 @@ HAND_WORKED = {
 @pytest.mark.parametrize("task_id", sorted(HAND_WORKED))
 def test_expected_answers_match_the_hand_worked_ones(task_id):
     task = ex.TASKS[task_id]
-    computed = task.expected(ex._data(task_id))
+    computed = task.expected(engine._data(task_id))
     wanted = HAND_WORKED[task_id]
     if isinstance(wanted, float):
         assert float(computed) == pytest.approx(wanted, abs=1e-9)
@@ -165,22 +167,22 @@ def test_expected_answers_match_the_hand_worked_ones(task_id):
 
 def test_chart_tasks_find_the_patterns_planted_in_the_sample_data():
     # module 1: active customers are the ones unhappy with after-sales (datasets/README.md, pattern 1)
-    table = ex._data("m1.t3")
+    table = engine._data("m1.t3")
     assert ex.TASKS["m1.t3"].expected(table) == "active"
     assert table.loc["active", "after_sales"] < 3.0 < table.loc["active"].drop("after_sales").min()
     # module 3: mid-value retail buys least often and has the largest orders (pattern 3) — one clear answer
-    industries = ex._data("m3.t4")
+    industries = engine._data("m3.t4")
     assert ex.TASKS["m3.t4"].expected(industries) == "零售"
     assert industries["order_value"].idxmax() == "零售"
     assert industries.loc["零售", "mean_orders"] < 0.7 * industries["mean_orders"].drop("零售").min()
 
 
 def test_the_importance_performance_task_has_exactly_one_answer():
-    assert ex._concentrate(ex._data("m4.t5")) == {"staff_attitude"}
+    assert m4._concentrate(engine._data("m4.t5")) == {"staff_attitude"}
 
 
 def test_the_weights_reference_meets_the_strategy():
-    assert ex.evaluate("m3.t2", ex.STRATEGY_REFERENCE).correct
+    assert ex.evaluate("m3.t2", m3.STRATEGY_REFERENCE).correct
 
 
 # ================================================================ right answers, as a trainee writes them
@@ -417,7 +419,7 @@ def test_every_mistake_detector_is_exercised_by_a_typical_answer():
     ("task_id", "answer", "key"), [row for row in TYPICAL if ex.TASKS[row[0]].kind == "number"]
 )
 def test_feedback_on_a_wrong_number_never_shows_the_answer(task_id, answer, key):
-    expected = float(ex.TASKS[task_id].expected(ex._data(task_id)))
+    expected = float(ex.TASKS[task_id].expected(engine._data(task_id)))
     spellings = {f"{expected:g}", f"{expected:.1f}", f"{expected:,.0f}", f"{expected:.2f}"}
     for lang in ("zh", "en"):
         message = ex.evaluate(task_id, answer).text(lang)
@@ -440,7 +442,7 @@ def test_labels_feedback_names_the_wrong_cards_not_their_levels():
 )
 def test_mistake_detectors_differ_from_the_answer_and_from_each_other(task_id):
     task = ex.TASKS[task_id]
-    data = ex._data(task_id)
+    data = engine._data(task_id)
     expected = task.expected(data)
     produced = [(m.key, m.answer(data)) for m in task.mistakes]
     if task.kind == "number":
@@ -455,7 +457,7 @@ def test_mistake_detectors_differ_from_the_answer_and_from_each_other(task_id):
             assert set(wrong) != set(expected), key
     else:
         for key, wrong in produced:
-            assert str(expected) not in ex._as_set(wrong), key
+            assert str(expected) not in answers._as_set(wrong), key
 
 
 def test_a_wrong_answer_without_a_known_mistake_gets_a_general_message():
@@ -470,7 +472,7 @@ def test_a_wrong_answer_without_a_known_mistake_gets_a_general_message():
 
 def test_evaluating_never_changes_the_task_data():
     for task_id in ex.TASKS:
-        data = ex._data(task_id)
+        data = engine._data(task_id)
         before = copy.deepcopy(data)
         ex.evaluate(task_id, RIGHT[task_id])
         for row in TYPICAL:
@@ -613,7 +615,7 @@ def test_every_task_can_be_shown_in_both_languages(task_id):
 
 def test_tables_show_numbers_as_people_write_them():
     page = repr(ex.show("m1.t1"))
-    assert "8.0" not in page and "<NA>" not in page and ex.MISSING in page
+    assert "8.0" not in page and "<NA>" not in page and view.MISSING in page
 
 
 # ================================================================ recording attempts
@@ -778,3 +780,33 @@ def test_trainee_notebook_runs_and_every_task_waits_for_an_answer(module, kernel
     assert check_outputs(nb) == dict.fromkeys(ex.tasks(module)["id"], "unanswered")
     assert all(output.output_type != "error" for cell in nb.cells for output in cell.get("outputs", []))
     assert not (kernel_env / "workbook.sqlite").exists()  # nothing answered, nothing recorded
+
+
+def test_regenerating_the_trainee_notebooks_changes_nothing():
+    """The trainee notebooks are what `make exercises` writes from the solutions, to the byte."""
+    assert generate.stale(EXERCISES) == []
+
+
+def test_a_changed_solution_makes_its_trainee_notebook_stale(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    for path in [*EXERCISES.glob("*.ipynb"), *(EXERCISES / "solutions").glob("*.ipynb")]:
+        (tmp_path / path.relative_to(EXERCISES)).write_bytes(path.read_bytes())
+    solution = tmp_path / "solutions" / f"{STEMS[4]}.ipynb"
+    nb = nbformat.read(solution, as_version=4)
+    shown = next(cell for cell in nb.cells if cell.source == 'show("m4.t1")')
+    shown.source = 'show("m4.t2")'
+    nbformat.write(nb, solution)
+    assert generate.stale(tmp_path) == [tmp_path / f"{STEMS[4]}.ipynb"]
+    assert generate.main(["--folder", str(tmp_path)]) == 0
+    assert generate.stale(tmp_path) == []
+    written = nbformat.read(tmp_path / f"{STEMS[4]}.ipynb", as_version=4)
+    assert [cell.source for cell in written.cells].count('show("m4.t2")') == 2
+
+
+def test_trainee_copies_hide_every_answer_and_worked_solution():
+    for stem in STEMS.values():
+        solution = nbformat.read(EXERCISES / "solutions" / f"{stem}.ipynb", as_version=4)
+        trainee = generate.trainee_notebook(solution)
+        text = "\n".join(cell.source for cell in trainee.cells)
+        assert "解题思路" not in text and "培训师版" not in text, stem
+        assert not any(generate.SOLUTION_TAG in cell.metadata.get("tags", []) for cell in trainee.cells)

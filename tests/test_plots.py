@@ -65,4 +65,23 @@ def test_shipped_font_is_licensed_and_named():
 
 @pytest.mark.parametrize("context", ["notebook", "talk"])
 def test_setup_is_repeatable(context):
-    assert plots.setup(context=context) == plots.setup(context=context)
+    """Calling setup again after something else changed the style gives back exactly the same settings."""
+    with matplotlib.rc_context():
+        families = plots.setup(context=context)
+        styled = dict(matplotlib.rcParams)
+        matplotlib.rcParams.update(  # what another library or a notebook cell might have changed
+            {
+                "font.family": "serif",
+                "font.sans-serif": ["DejaVu Sans"],
+                "font.size": 5.0,
+                "axes.unicode_minus": True,
+                "text.parse_math": True,
+                "axes.grid": False,
+                "savefig.dpi": 72,
+            }
+        )
+        assert dict(matplotlib.rcParams) != styled
+        again = plots.setup(context=context)
+        changed = {k for k, v in matplotlib.rcParams.items() if styled[k] != v}
+    assert again == families == plots.chinese_font_families()
+    assert changed == set()

@@ -42,7 +42,48 @@ def test_notebooks_have_no_outputs():
     assert carrying == []
 
 
+def test_type_check_clean():
+    """mypy over workbook/ with the settings in pyproject.toml: no new type errors."""
+    command = [sys.executable, "-m", "mypy"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _fenced(text: str, heading: str) -> list[str]:
+    """The commands in the first ``bash`` block after ``heading``: one per line, comments removed."""
+    block = re.search(re.escape(heading) + r".*?```bash\n(.*?)```", text, re.S)
+    assert block, heading
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def _make_targets() -> dict[str, list[str]]:
+    """Makefile target → its recipe lines (variables left as written)."""
+    targets: dict[str, list[str]] = {}
+    current = None
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("\t") and current:
+            targets[current].append(line.strip())
+        elif match := re.match(r"^([\w.$()/-]+):(?!=)", line):
+            current = match.group(1)
+            targets[current] = []
+        elif not line.startswith("\t"):
+            current = None
+    return targets
+
+
 def test_readme_gives_the_commands_ci_runs():
+    """The README's two commands are the Makefile's, `make test` runs all of pytest, CI runs exactly it."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "make serve" in readme and "make test" in readme
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert _fenced(readme, "## Two commands") == ["make serve", "make test"]
+    assert _fenced(readme, "**两条命令**") == ["make serve", "make test"]
+    targets = _make_targets()
+    assert targets["test"] == ["$(BIN)/pytest"]  # every test: no path, marker or -k narrows the run
+    assert any(line.startswith("$(BIN)/workbook serve") for line in targets["serve"])
+    # Every `make <target>` the README names exists.
+    named = set(re.findall(r"`make (\w+)", readme))
+    assert named and named <= set(targets)
+    # CI's last command is the README's test command, run beside a throwaway PostgreSQL.
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    commands = [line for line in ci if line and not line.startswith("#")]
+    assert commands[-1] == "scripts/with-postgres.sh make test"
+    assert "`scripts/with-postgres.sh make test`" in readme

@@ -59,7 +59,7 @@ from workbook.instruments import (
     latest_per_rater,
     list_instruments,
     load_instrument,
-    score_submissions,
+    team_results,
 )
 from workbook.serve import LAB_URL_ENV, PUBLIC_URL_ENV, join_url
 from workbook.store import (
@@ -531,7 +531,7 @@ def team_result(
         own = respondent if isinstance(respondent, int) else respondent.id
         if not (frame["respondent_id"] == own).any():
             return None
-    return None if frame.empty else score_submissions(frame, instrument_id, lang=lang)
+    return team_results(frame, ("instrument_id",), lang=lang).get((instrument_id,))
 
 
 # ================================================================================ 2 · value-matrix explorer
@@ -1170,12 +1170,8 @@ class TrainerDashboardApp(_App):
     def _team_results(self, submissions: pd.DataFrame) -> dict[str, InstrumentResult]:
         """Team name → result for the chosen questionnaire (all accounts together), teams in order of
         their first submission."""
-        instrument_id = self.instrument_picker.value
-        chosen = submissions[submissions["instrument_id"] == instrument_id]
-        return {
-            team: score_submissions(group, instrument_id, lang=self.lang)
-            for team, group in chosen.groupby("team", sort=False)
-        }
+        chosen = submissions[submissions["instrument_id"] == self.instrument_picker.value]
+        return {team: result for (team,), result in team_results(chosen, ("team",), lang=self.lang).items()}
 
     def _charts(self, results: dict[str, InstrumentResult]) -> None:
         images = (self.comparison, self.distribution)

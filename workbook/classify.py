@@ -16,6 +16,21 @@ leaves the ``reason`` column out, which is the fast path for very large tables.
 All thresholds have documented defaults in the block below (the one place to look them up);
 bad parameters or input raise :class:`~workbook.errors.WorkbookInputError`.
 
+References
+----------
+Christopher, M., Payne, A., & Ballantyne, D. (1991). *Relationship Marketing: Bringing Quality,
+Customer Service and Marketing Together*. Butterworth-Heinemann. (The ladder of customer
+relationships, from prospect to partner.)
+
+Dickie, H. F. (1951). ABC inventory analysis shoots for dollars, not pennies. *Factory Management
+and Maintenance*, 109(7), 92–94. (ABC classes by cumulative share of value.)
+
+Juran, J. M. (1951). *Quality Control Handbook*. McGraw-Hill. (The Pareto principle: the vital
+few and the trivial many.)
+
+Hughes, A. M. (1994). *Strategic Database Marketing*. Probus. (RFM: recency, frequency and
+monetary value scored in quintiles.)
+
 Example
 -------
 >>> import pandas as pd
@@ -1046,7 +1061,8 @@ def _join_pieces(template: str, n: int, fixed: dict, codes: dict, uniques: dict)
         if name in fixed:
             columns.append(format(fixed[name], spec))
         else:  # each distinct value formatted once, then gathered by row
-            columns.append(np.array(_format_each(uniques[name], spec), dtype=object)[codes[name]])
+            formatted = np.array(_format_each(uniques[name], spec), dtype=object)  # type: ignore[type-var]
+            columns.append(formatted[codes[name]])
     rows = [itertools.repeat(c, n) if isinstance(c, str) else c for c in columns]
     return np.array(["".join(parts) for parts in zip(*rows, strict=False)], dtype=object)
 

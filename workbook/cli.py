@@ -152,7 +152,9 @@ def default_as_of(
     return when, why
 
 
-def customer_table(customers: pd.DataFrame | None, transactions: pd.DataFrame | None, as_of) -> pd.DataFrame:
+def customer_table(
+    customers: pd.DataFrame | None, transactions: pd.DataFrame | None, as_of
+) -> pd.DataFrame | None:
     """The customer table to score: the given one, completed by what the ledger gives
     (first/last purchase, 12-month orders, revenue, profit) where it lacks those columns."""
     from workbook import data

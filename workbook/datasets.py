@@ -46,9 +46,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from workbook.classify import DEFAULT_LADDER_RULES
 
 SEED = 20260630
 AS_OF = pd.Timestamp("2026-06-30")
@@ -143,9 +146,8 @@ TRANSITIONS = (  # previous latent level → (prospect, initial, active, loyal, 
     (0.00, 0.00, 0.00, 0.09, 0.90, 0.01),
 )
 
-# Ladder thresholds, mirroring the default relationship-ladder rules of the course.
-LADDER = {"partner_orders": 6, "loyal_orders": 6, "tenure_years": 2, "loyal_satisfaction": 4,
-          "active_orders": 3, "active_recency_days": 180}
+# The ladder the sample data is made to follow: classify's own default rules, so the two cannot drift.
+LADDER = DEFAULT_LADDER_RULES
 RECENT_ORDER_DAYS = 170  # latent active customers always have an order this recent (< 180)
 
 ORDER_MIN = (0, 1, 3, 6, 8)  # orders in 12 months by latent level
@@ -510,22 +512,30 @@ def _per_customer(orders: _Orders, n: int) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------- one customer snapshot
 
 
-def _tenure_ok(first_days: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
-    boundary = as_of - pd.DateOffset(years=LADDER["tenure_years"])
+def _tenure_ok(first_days: np.ndarray, as_of: pd.Timestamp,
+               years: float = LADDER.loyal_min_tenure_years) -> np.ndarray:
+    # Whole calendar months, as classify.relationship_level counts tenure.
+    boundary = as_of - pd.DateOffset(months=round(12 * years))
     return ~np.isnan(first_days) & (first_days <= _days(HISTORY_START, boundary))
 
 
 def _rule_levels(orders, first_days, last_days, satisfaction, enquiries, joint, decision,
                  as_of) -> np.ndarray:
-    """The default ladder rules (top-down, first match wins) on arrays; days from HISTORY_START."""
-    tenure = _tenure_ok(first_days, as_of)
+    """classify's default ladder rules (top-down, first match wins) on arrays; days from HISTORY_START.
+
+    The same rules as :func:`workbook.classify.relationship_level` with
+    ``classify.DEFAULT_LADDER_RULES``, computed on the generator's arrays (tests check the two agree).
+    """
+    r = LADDER
     recency = _days(HISTORY_START, as_of) - last_days  # NaN when never bought → comparisons False
-    loyal = (orders >= LADDER["loyal_orders"]) & tenure & (satisfaction >= LADDER["loyal_satisfaction"])
+    loyal = ((orders >= r.loyal_min_orders) & _tenure_ok(first_days, as_of, r.loyal_min_tenure_years)
+             & (satisfaction >= r.loyal_min_satisfaction))
     conditions = [
-        (joint >= 1) & (decision >= 1) & (orders >= LADDER["partner_orders"]) & tenure,
+        (joint >= r.partner_min_joint_projects) & (decision >= r.partner_min_decision_contacts)
+        & (orders >= r.partner_min_orders) & _tenure_ok(first_days, as_of, r.partner_min_tenure_years),
         loyal,
-        (orders >= LADDER["active_orders"]) & (recency <= LADDER["active_recency_days"]),
-        (orders >= 1) | (enquiries >= 1),
+        (orders >= r.active_min_orders) & (recency <= r.active_max_recency_days),
+        (orders >= r.initial_min_orders) | (enquiries >= r.initial_min_enquiries),
     ]
     return np.select(conditions, [PARTNER, LOYAL, ACTIVE, INITIAL], PROSPECT).astype(np.int8)
 
@@ -540,7 +550,7 @@ def _ladder_inputs(rng: np.random.Generator, lv: np.ndarray, crowd: _Crowd, orde
     """
     n = len(lv)
     satisfaction = _draw_given(rng, SATISFACTION_BY_LEVEL, lv).astype(np.int64) + 1
-    passes_loyal = (orders >= LADDER["loyal_orders"]) & _tenure_ok(first, as_of)
+    passes_loyal = (orders >= LADDER.loyal_min_orders) & _tenure_ok(first, as_of)
     satisfaction = np.where((lv == ACTIVE) & passes_loyal, np.minimum(satisfaction, 3), satisfaction)
     enquiries = rng.poisson(np.take(ENQUIRIES_BY_LEVEL, lv))
     enquiries = np.where((lv == INITIAL) & (orders == 0), 1 + rng.poisson(0.8, n), enquiries)
@@ -657,6 +667,27 @@ class Sample:
     latent: pd.DataFrame
 
 
+class _Population(NamedTuple):
+    """Who the ``n`` customers are and how many orders each places in the two years (latent codes)."""
+
+    crowd: _Crowd
+    previous: np.ndarray  # latent level at the previous snapshot (ABSENT: not yet a customer)
+    current: np.ndarray
+    prev_counts: np.ndarray  # orders in the 12 months before the previous snapshot
+    curr_counts: np.ndarray  # orders in the 12 months before the current snapshot
+    history: _History
+
+
+def _population(seed: int, n: int) -> _Population:
+    """The draws every generated table starts from; each has its own named random stream."""
+    crowd = _profile(seed, n)
+    previous, current = _levels(seed, crowd.size)
+    prev_counts = _order_counts(_rng(seed, "orders-2025"), previous, crowd)
+    curr_counts = _order_counts(_rng(seed, "orders-2026"), current, crowd)
+    history = _history(seed, previous, current, prev_counts)
+    return _Population(crowd, previous, current, prev_counts, curr_counts, history)
+
+
 def build_sample(seed: int = SEED) -> Sample:
     """Draw the whole sample in memory (a fraction of a second); :func:`regenerate` writes it to CSV.
 
@@ -665,11 +696,7 @@ def build_sample(seed: int = SEED) -> Sample:
     (2000, True)
     """
     n = N_CUSTOMERS
-    crowd = _profile(seed, n)
-    previous, current = _levels(seed, crowd.size)
-    prev_counts = _order_counts(_rng(seed, "orders-2025"), previous, crowd)
-    curr_counts = _order_counts(_rng(seed, "orders-2026"), current, crowd)
-    history = _history(seed, previous, current, prev_counts)
+    crowd, previous, current, prev_counts, curr_counts, history = _population(seed, n)
     rng = _rng(seed, "transactions")
     w25 = _window_orders(rng, prev_counts, previous, crowd, 0)
     w26 = _window_orders(rng, curr_counts, current, crowd, 365)
@@ -876,11 +903,7 @@ def simulate_customers(n_customers: int, seed: int = 7) -> pd.DataFrame:
     ((1000, 29), True, True)
     """
     n = _check_size(n_customers, "n_customers")
-    crowd = _profile(seed, n)
-    previous, current = _levels(seed, crowd.size)
-    prev_counts = _order_counts(_rng(seed, "orders-2025"), previous, crowd)
-    counts = _order_counts(_rng(seed, "orders-2026"), current, crowd)
-    history = _history(seed, previous, current, prev_counts)
+    crowd, _previous, current, prev_counts, counts, history = _population(seed, n)
     rng = _rng(seed, "aggregates")
     mix = np.asarray(PRODUCT_MIX_BY_GROUP)[crowd.group]
     mean_value = crowd.ticket * (mix @ np.asarray(PRODUCT_TICKET))

@@ -38,7 +38,7 @@ def _requirements() -> list[tuple[str, str]]:
             continue
         match = re.match(r"^([A-Za-z0-9_.\-]+)\s*>=\s*([\w.]+)", requirement)
         if match:
-            found.append(match.groups())
+            found.append((match.group(1), match.group(2)))
     return found
 
 

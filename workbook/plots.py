@@ -37,10 +37,11 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from workbook import i18n, satisfaction
-from workbook.classify import DEFAULT_ABC_CUTOFFS, LEVELS, VALUE_TIERS
+from workbook.classify import DEFAULT_ABC_CUTOFFS, LEVELS, VALUE_TIERS, value_tier_abc
 from workbook.errors import Problem, WorkbookInputError, fail
 from workbook.operations import RISK_LEVELS
 from workbook.satisfaction import DEFAULT_SERVQUAL_DIMENSIONS, IPA_QUADRANTS
@@ -198,6 +199,11 @@ class ChartDefaults:
                 "pareto": (7.0, 4.8),
                 "distribution": (7.0, 4.5),
                 "empty": (6.0, 4.0),
+                "tier_scatter": (6.2, 4.4),
+                "rfm_grid": (6.0, 5.0),
+                "touchpoint_bars": (8.5, 4.0),
+                "paired_barh": (10.0, 4.2),
+                "labelled_points": (6.5, 4.8),
             }
         )
     )
@@ -419,11 +425,24 @@ def _colours(codes: Sequence, names: Names, palette=None) -> list:
     if group in FIXED_COLOURS:
         return [FIXED_COLOURS[group].get(code, NEUTRAL) for code in codes]
     if group in ORDERED_GROUPS:
-        scale = ORDERED_GROUPS[group]
-        name, start, stop = SEQUENTIAL
-        ramp = [mpl.colors.to_hex(c) for c in mpl.colormaps[name](np.linspace(start, stop, len(scale)))]
-        return [ramp[scale.index(code)] if code in scale else NEUTRAL for code in codes]
+        ramp = ordered_colours(group)
+        return [ramp.get(code, NEUTRAL) for code in codes]
     return [PALETTE[i % len(PALETTE)] for i in range(n)]
+
+
+def ordered_colours(group: str) -> dict[str, str]:
+    """The colour of each code of an ordered group, light (lowest) to dark (highest), as hex strings.
+
+    The ramp of :data:`SEQUENTIAL` (viridis without its yellow end): lightness alone shows the
+    order, so it reads without colour vision. ``group`` is a key of :data:`ORDERED_GROUPS`.
+
+    >>> list(ordered_colours("value_tier"))  # low → high
+    ['low', 'mid', 'high']
+    """
+    scale = ORDERED_GROUPS[group]
+    name, start, stop = SEQUENTIAL
+    shades = mpl.colormaps[name](np.linspace(start, stop, len(scale)))
+    return {code: mpl.colors.to_hex(shade) for code, shade in zip(scale, shades, strict=True)}
 
 
 def _title(ax: Axes, text: str, pad: float | None = None) -> None:
@@ -1498,7 +1517,7 @@ def pareto(
     x = 100 * np.arange(len(ranked) + 1) / len(ranked)
     ax = _axes(ax, DEFAULTS.figsize["pareto"])
     ax.plot(x, 100 * cum, color=PALETTE[0], linewidth=2.2)
-    _abc_bands(ax, cum, cutoffs, measure)
+    _abc_bands(ax, ranked, cutoffs, measure)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, max(105.0, 100 * cum.max() + 5))
     ax.set_xlabel(i18n.t("plots.pareto.xlabel") if xlabel is None else xlabel)
@@ -1507,18 +1526,20 @@ def pareto(
     return ax
 
 
-def _abc_bands(ax: Axes, cum: np.ndarray, cutoffs: tuple[float, float], measure: str) -> None:
-    """Shade classes A/B/C and mark the cut-offs. ``cum[i]`` is the share of the top ``i`` customers."""
+def _abc_bands(ax: Axes, ranked: np.ndarray, cutoffs: tuple[float, float], measure: str) -> None:
+    """Shade classes A/B/C and mark the cut-offs. ``ranked`` holds the values, largest first.
+
+    The classes are :func:`workbook.classify.value_tier_abc`'s, so the chart and the table agree.
+    """
     a, b = (float(c) for c in cutoffs)
     if not 0 < a < b <= 1:
         raise fail(
             "pareto", "plots.error.bad_option", option="cutoffs", value=repr(cutoffs), allowed="0 < a < b ≤ 1"
         )
-    n = len(cum) - 1
-    tol = 1e-9  # a running share that reaches the cut-off up to rounding counts as reached
-    # Customer i (1-based) is in A while the share before it, cum[i-1], is below a.
-    n_a = int((cum[:-1] < a - tol).sum())
-    n_b = int((cum[:-1] < b - tol).sum())
+    n = len(ranked)
+    classes = value_tier_abc(pd.DataFrame({"value": ranked}), "value", (a, b), explain=False)["abc_class"]
+    n_a = int((classes == "A").sum())
+    n_b = n_a + int((classes == "B").sum())
     edges = 100 * np.array([0, n_a, n_b, n]) / n
     shades = ("#DCEAF7", "#EEF4FA", "#FFFFFF")
     for abc, start, stop, shade in zip(("A", "B", "C"), edges[:-1], edges[1:], shades, strict=True):
@@ -1680,3 +1701,307 @@ def _boxes(ax: Axes, samples: list, colours: list, shown: list) -> None:
     ax.set_xticks(list(positions), [_wrap(s, DEFAULTS.tick_wrap) for s in shown])
     ax.set_xlim(0.4, len(samples) + 0.6)
     ax.grid(axis="x", visible=False)
+
+
+# ---------------------------------------------------------------- small charts of the apps and exercises
+
+
+@_chart
+def tier_scatter(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    hue: str = "value_tier",
+    *,
+    cuts: Sequence[float] = (),
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Customers as points on two 0–100 scores, coloured by value tier, with the tier cut-offs dashed.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer: ``x`` and ``y`` (0–100 points) and the tier codes in ``hue``.
+    cuts : sequence of float
+        Values of ``x`` (points) drawn as dashed vertical lines: the tier thresholds.
+    names : mapping, optional
+        Legend text per tier code (default: the catalogue's ``value_tier`` names).
+    title, xlabel, ylabel, ax
+        As usual. The tiers take :func:`ordered_colours` of ``value_tier``, light (low) to dark.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> points = pd.DataFrame({"score": [20, 50, 80], "potential": [30, 60, 90],
+    ...                        "value_tier": ["low", "mid", "high"]})
+    >>> ax = tier_scatter(points, "score", "potential", cuts=(40, 70))
+    >>> len(ax.collections), len(ax.lines)
+    (3, 2)
+    >>> _ = to_png(ax)
+    """
+    _require(data, [x, y, hue], "tier_scatter")
+    colours = ordered_colours("value_tier")
+    ax = _axes(ax, DEFAULTS.figsize["tier_scatter"])
+    for tier in VALUE_TIERS:
+        mask = (data[hue].astype(str) == tier).to_numpy()
+        shown = (names or {}).get(tier) or i18n.label("value_tier", tier)
+        ax.scatter(data[x][mask], data[y][mask], s=10, alpha=0.6, color=colours[tier], label=shown)
+    for cut in cuts:
+        ax.axvline(cut, color="#555555", linestyle="--", linewidth=1)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(_axis_name(x) if xlabel is None else xlabel)
+    ax.set_ylabel(_axis_name(y) if ylabel is None else ylabel)
+    if title:
+        _title(ax, title)
+    ax.legend(loc="upper left", fontsize="small", markerscale=2)
+    return ax
+
+
+@_chart
+def rfm_grid(
+    counts: pd.DataFrame,
+    texts: pd.DataFrame | None = None,
+    highlight: Iterable[tuple[object, object]] = (),
+    *,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """The R × F grid: customers per cell, shaded by count, a cell's segment name written under it.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Customers per cell: index the R scores (rows, top to bottom), columns the F scores.
+    texts : DataFrame, optional
+        Same shape: a line written under each count (e.g. the one segment the cell belongs to).
+    highlight : iterable of (r, f)
+        Cells outlined (those of a picked segment).
+    title, xlabel, ylabel, ax
+        As usual.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> grid = pd.DataFrame([[3, 0], [1, 5]], index=[2, 1], columns=[1, 2])
+    >>> ax = rfm_grid(grid, highlight=[(1, 2)])
+    >>> [text.get_text() for text in ax.texts]
+    ['3', '0', '1', '5']
+    >>> len(ax.patches)
+    1
+    >>> _ = to_png(ax)
+    """
+    values = counts.to_numpy()
+    ax = _axes(ax, DEFAULTS.figsize["rfm_grid"])
+    ax.imshow(values, cmap="Blues", aspect="auto")
+    marked = set(highlight)
+    for i, r in enumerate(counts.index):
+        for j, f in enumerate(counts.columns):
+            text = str(values[i, j])
+            extra = None if texts is None else texts.iloc[i, j]
+            if isinstance(extra, str) and extra:
+                text += "\n" + extra
+            dark = values[i, j] > values.max() * 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#222222")
+            if (r, f) in marked:
+                outline = Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=PALETTE[1], linewidth=3)
+                ax.add_patch(outline)
+    ax.set_xticks(range(len(counts.columns)), [str(f) for f in counts.columns])
+    ax.set_yticks(range(len(counts.index)), [str(r) for r in counts.index])
+    ax.set_xlabel(xlabel or "")
+    ax.set_ylabel(ylabel or "")
+    if title:
+        _title(ax, title)
+    ax.grid(False)
+    return ax
+
+
+@_chart
+def touchpoint_bars(
+    table: pd.DataFrame,
+    *,
+    names: Mapping[str, str] | None = None,
+    column_names: Mapping[str, str] | None = None,
+    limits: tuple[float, float] | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+    legend_title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """A wide table as grouped bars: one group per row, one bar per column, the legend below the axes.
+
+    Parameters
+    ----------
+    table : DataFrame
+        E.g. mean CSAT (1–5) by ladder level (rows) × touchpoint (columns).
+    names, column_names : mapping, optional
+        How row and column codes are shown (default: as they are).
+    limits : (low, high), optional
+        Range of the value axis (e.g. the rating scale).
+    title, ylabel, legend_title, ax
+        As usual; the legend sits under the axes, where it hides no bar.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"sales": [4.1, 3.9], "after_sales": [2.6, 4.0]}, index=["active", "loyal"])
+    >>> ax = touchpoint_bars(table, limits=(1, 5))
+    >>> len(ax.patches)
+    4
+    >>> _ = to_png(ax)
+    """
+    ax = _axes(ax, DEFAULTS.figsize["touchpoint_bars"])
+    width = 0.8 / len(table.columns)
+    positions = np.arange(len(table))
+    for k, column in enumerate(table.columns):
+        offset = (k - (len(table.columns) - 1) / 2) * width
+        shown = (column_names or {}).get(column, str(column))
+        colour = PALETTE[k % len(PALETTE)]
+        ax.bar(positions + offset, table[column].to_numpy(), width, color=colour, label=shown)
+    ax.set_xticks(positions, [(names or {}).get(code, str(code)) for code in table.index])
+    if limits is not None:
+        ax.set_ylim(*limits)
+    ax.set_ylabel(ylabel or "")
+    ax.grid(axis="x", visible=False)
+    if title:
+        _title(ax, title)
+    ax.legend(
+        title=legend_title,
+        ncols=max(1, len(table.columns)),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        fontsize="small",
+        frameon=False,
+    )
+    return ax
+
+
+@_chart
+def paired_barh(
+    table: pd.DataFrame,
+    left: str,
+    right: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    titles: tuple[str, str] = ("", ""),
+    title: str | None = None,
+) -> Axes:
+    """Two measures of the same groups side by side as horizontal bars (two panels, one label column).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per group (e.g. industry), columns ``left`` and ``right`` (e.g. mean orders and
+        average order value, CNY).
+    names : mapping, optional
+        How the group codes are shown.
+    titles : (str, str)
+        Panel titles; ``title`` goes above both.
+
+    Returns
+    -------
+    Axes
+        The left panel (``ax.get_figure()`` holds both).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"orders": [2.0, 5.0], "value": [900.0, 300.0]}, index=["a", "b"])
+    >>> ax = paired_barh(table, "orders", "value")
+    >>> len(ax.get_figure().axes), len(ax.patches)
+    (2, 2)
+    >>> _ = to_png(ax)
+    """
+    _require(table, [left, right], "paired_barh")
+    size = DEFAULTS.figsize["paired_barh"]
+    figure, (ax_left, ax_right) = plt.subplots(1, 2, figsize=size, layout="constrained")
+    shown = [(names or {}).get(code, str(code)) for code in table.index]
+    ax_left.barh(shown, table[left].to_numpy(), color=PALETTE[0])
+    ax_left.set_title(titles[0])
+    ax_right.barh(shown, table[right].to_numpy(), color=PALETTE[1])
+    ax_right.set_title(titles[1])
+    ax_right.set_yticklabels([])
+    if title:
+        figure.suptitle(title)
+    return ax_left
+
+
+@_chart
+def labelled_points(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    cuts: tuple[float, float] | None = None,
+    limits: tuple[float, float] | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """A few named points on two scales, with optional dashed cross-hairs (an unlabelled IPA grid).
+
+    Unlike :func:`ipa_map` nothing names the quadrants: an exercise asks the trainee to read them.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per point, index the codes written beside the points.
+    x, y : str
+        Numeric columns (e.g. performance and importance, 1–5).
+    names : mapping, optional
+        How the index codes are shown.
+    cuts : (x_cut, y_cut), optional
+        Where the dashed lines cross.
+    limits : (low, high), optional
+        Range of both axes.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"p": [4.4, 3.1], "i": [4.7, 4.5]}, index=["clean", "staff"])
+    >>> ax = labelled_points(d, "p", "i", cuts=(3.7, 3.5))
+    >>> [text.get_text() for text in ax.texts]
+    ['clean', 'staff']
+    >>> _ = to_png(ax)
+    """
+    _require(data, [x, y], "labelled_points")
+    ax = _axes(ax, DEFAULTS.figsize["labelled_points"])
+    ax.scatter(data[x], data[y], s=60, color=PALETTE[0], zorder=3)
+    for code, px, py in zip(data.index, data[x], data[y], strict=True):  # a few named points
+        shown = (names or {}).get(code, str(code))
+        ax.annotate(shown, (px, py), xytext=(6, 4), textcoords="offset points")
+    if cuts is not None:
+        ax.axvline(cuts[0], color="#888888", linestyle="--")
+        ax.axhline(cuts[1], color="#888888", linestyle="--")
+    if limits is not None:
+        ax.set_xlim(*limits)
+        ax.set_ylim(*limits)
+    ax.set_xlabel(_axis_name(x) if xlabel is None else xlabel)
+    ax.set_ylabel(_axis_name(y) if ylabel is None else ylabel)
+    if title:
+        _title(ax, title)
+    return ax

@@ -45,7 +45,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from workbook import i18n, plots
 from workbook.i18n import t
-from workbook.instruments import InstrumentResult, load_instrument, score_submissions
+from workbook.instruments import InstrumentResult, load_instrument, team_results
 from workbook.store import Store, Team, WorkshopSession, neutralise_formulas, response_status
 
 PLAN_DUE_DAYS = 90  # a suggested due date: the next quarterly re-assessment
@@ -108,19 +108,6 @@ class SessionReport:
 # ================================================================================ gathering
 
 
-def _results(submissions: pd.DataFrame, lang: str | None) -> dict[tuple, InstrumentResult]:
-    """(team name, instrument, account) → result, over the latest answers of each rater."""
-    if submissions.empty:
-        return {}
-    groups = submissions.assign(account=submissions["account"].fillna("")).groupby(
-        ["team", "instrument_id", "account"], sort=False
-    )
-    return {
-        (team, instrument, account or None): score_submissions(group, instrument, lang=lang)
-        for (team, instrument, account), group in groups
-    }
-
-
 def _benchmarks(results: dict[tuple, InstrumentResult]) -> dict[str, pd.Series]:
     """Per questionnaire: the mean dimension score over every team (and account) of the session."""
     scores: dict[str, list[pd.Series]] = {}
@@ -144,7 +131,7 @@ def team_report(
         previous = store.session_by_id(session.previous_session_id)
     for scored in (session, previous) if previous is not None else (session,):
         if scored.id not in cache:
-            cache[scored.id] = _results(store.submissions(scored), lang)
+            cache[scored.id] = team_results(store.submissions(scored), lang=lang)
     if ("status", session.id) not in cache:
         cache["status", session.id] = response_status(store.tables(session, expand=False))
     status = cache["status", session.id]
@@ -181,7 +168,7 @@ def session_report(
     language = i18n.normalize_language(lang or i18n.get_language())
     titles = {i: load_instrument(i).title.get(language) for i in status.columns[len(STATUS_COLUMNS) :]}
     participation = status.rename(columns=titles)
-    cache = {session.id: _results(submissions, lang), ("status", session.id): status}
+    cache = {session.id: team_results(submissions, lang=lang), ("status", session.id): status}
     reports = [team_report(store, session, team, previous=previous, lang=lang, _cache=cache)
                for team in store.teams(session)]  # fmt: skip
     indices = pd.DataFrame(
@@ -220,10 +207,6 @@ def session_report(
 # ================================================================================ charts
 
 
-def _png(ax) -> str:
-    return base64.b64encode(plots.to_png(ax)).decode("ascii")
-
-
 def _radar(assessment: Assessment, lang: str) -> str:
     """Radar of the team's scores against the class average (and the earlier assessment)."""
     dims = assessment.dimensions
@@ -240,7 +223,7 @@ def _radar(assessment: Assessment, lang: str) -> str:
         ax = plots.radar(long, hue=series, title=t("report.radar", lang))
         # Smaller than the apps' radar, same font: its text stays legible at a third of an A4 page.
         ax.get_figure(root=True).set_size_inches(RADAR_INCHES)
-        return _png(ax)
+        return base64.b64encode(plots.to_png(ax)).decode("ascii")  # embedded in the HTML page
 
 
 def _index_axes(indices: pd.DataFrame, lang: str):
@@ -256,7 +239,7 @@ def _index_chart(indices: pd.DataFrame, lang: str) -> str | None:
     if indices.empty:
         return None
     with i18n.language(lang):
-        return _png(_index_axes(indices, lang))
+        return base64.b64encode(plots.to_png(_index_axes(indices, lang))).decode("ascii")
 
 
 # ================================================================================ HTML

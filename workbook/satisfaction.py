@@ -844,7 +844,7 @@ def _scores_long(scores, metrics: pd.Index) -> pd.Series:
         return _check_matrix(series.to_frame("score"), "scores", -np.inf, np.inf, whole=False)["score"] \
             .rename_axis("metric")
     values = _check_matrix(table[list(metrics)], "scores", -np.inf, np.inf, whole=False)
-    return values.rename_axis(columns="metric").stack(future_stack=True)
+    return values.rename_axis(columns="metric").stack(future_stack=True)  # type: ignore[return-value]  # a Series
 
 
 def _directions(higher_is_better, metrics: pd.Index) -> pd.Series:

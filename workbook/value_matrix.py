@@ -15,6 +15,31 @@ Defaults (weights, normalisation per dimension, tier thresholds, resource shares
 one place below. Re-scoring after a weight change is one matrix–vector product on the
 cached normalised matrix (:func:`normalized_dimensions` then :func:`rescore`).
 
+The default weights are the course's teaching choice (profit contribution first, purchase
+potential next), not an estimate from data; trainers and trainees change them. The dimensions
+follow the literature on customer value: what a customer is worth now and could be worth
+(Peppers, Rogers & Dorf 1999; Ryals 2005), and what the relationship adds beyond purchases,
+such as referrals (Kumar, Petersen & Leone 2007; Kumar et al. 2010). Ranking customers by
+value to allocate resources is the customer-portfolio idea of Kumar & Reinartz (2006).
+
+References
+----------
+Kumar, V., Aksoy, L., Donkers, B., Venkatesan, R., Wiesel, T., & Tillmanns, S. (2010).
+Undervalued or overvalued customers: Capturing total customer engagement value. *Journal of
+Service Research*, 13(3), 297–310.
+
+Kumar, V., Petersen, J. A., & Leone, R. P. (2007). How valuable is word of mouth? *Harvard
+Business Review*, 85(10), 139–146.
+
+Kumar, V., & Reinartz, W. (2006). *Customer Relationship Management: A Databased Approach*.
+Wiley.
+
+Peppers, D., Rogers, M., & Dorf, B. (1999). Is your company ready for one-to-one marketing?
+*Harvard Business Review*, 77(1), 151–160.
+
+Ryals, L. (2005). Making customer relationship management work: The measurement and profitable
+management of customer relationships. *Journal of Marketing*, 69(4), 252–261.
+
 Example
 -------
 >>> import pandas as pd

@@ -32,19 +32,14 @@ Example
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anywidget
 import ipywidgets as w
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import traitlets
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from workbook import classify, operations, plots
 from workbook import satisfaction as sat
@@ -72,7 +67,6 @@ from workbook.i18n import label, t
 
 SMALL_NPS_SAMPLE = 100  # below this many answers the NPS calculator warns how wide the interval is
 MEMBERS_SHOWN = 20  # customers listed for a picked RFM segment (highest spend first)
-CHART_DPI = 100
 # Slider range and step per risk signal, in the signal's own unit (see operations.DEFAULT_RISK_THRESHOLDS).
 RISK_SLIDERS: Mapping[str, tuple[float, float, float]] = {
     "overdue_days": (0, 365, 5),
@@ -82,7 +76,6 @@ RISK_SLIDERS: Mapping[str, tuple[float, float, float]] = {
     "frequency_drop": (0, 100, 5),
     "satisfaction_drop": (0, 4, 1),
 }
-TIER_COLOURS = {"low": "#95a5a6", "mid": "#3498db", "high": "#e67e22"}
 LABEL_WIDTH = "15em"  # width of the text in front of a slider: long Chinese names must not be cut
 
 __all__ = [
@@ -105,26 +98,6 @@ def _labelled(text: str, control: w.Widget) -> tuple[w.HTML, w.HBox]:
     """A control with a fixed-width text in front: long Chinese names are wrapped, never cut off."""
     caption = w.HTML(_esc(text), layout=w.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH))
     return caption, w.HBox([caption, control], layout=w.Layout(align_items="center"))
-
-
-@contextmanager
-def _chart_style() -> Iterator[None]:
-    # Local rc settings, so drawing a widget's chart never changes the style of the user's own plots.
-    rc = {
-        "font.family": "sans-serif",
-        "font.sans-serif": plots.chinese_font_families(),
-        "axes.unicode_minus": False,
-        **plots.LITERAL_TEXT,  # names typed by trainees are shown as typed, never as mathtext
-    }
-    with mpl.rc_context(rc):
-        yield
-
-
-def _png(figure: Figure) -> bytes:
-    """The figure as PNG bytes (what a ``widgets.Image`` shows)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=CHART_DPI, bbox_inches="tight")
-    return buffer.getvalue()
 
 
 # ================================================================================ value matrix explorer
@@ -285,29 +258,20 @@ class ValueMatrixExplorer(_View):
         return _html_table(header, rows)
 
     def _chart(self) -> bytes:
-        low, high = self.thresholds
-        with _chart_style():
-            figure = Figure(figsize=(6.2, 4.4))
-            ax = figure.add_subplot()
-            for tier in vm.TIERS:
-                mask = (self.tiers == tier).to_numpy()
-                ax.scatter(
-                    self.scores[mask],
-                    self.potential[mask],
-                    s=10,
-                    alpha=0.6,
-                    color=TIER_COLOURS[tier],
-                    label=f"{label('value_tier', tier, self.lang)} ({mask.sum()})",
-                )
-            for x in (low, high):
-                ax.axvline(x, color="#555", linestyle="--", linewidth=1)
-            ax.set_xlim(0, 100)
-            ax.set_ylim(0, 100)
-            ax.set_xlabel(t("widgets.vm.x_axis", self.lang))
-            ax.set_ylabel(t("widgets.vm.y_axis", self.lang))
-            ax.set_title(t("widgets.vm.chart_title", self.lang), fontsize=11)
-            ax.legend(loc="upper left", fontsize=8, markerscale=2)
-            return _png(figure)
+        points = pd.DataFrame({"score": self.scores, "potential": self.potential, "value_tier": self.tiers})
+        counts = self.tiers.value_counts()
+        names = {tier: f"{label('value_tier', tier, self.lang)} ({int(n)})" for tier, n in counts.items()}
+        ax = plots.tier_scatter(
+            points,
+            "score",
+            "potential",
+            cuts=self.thresholds,
+            names=names,
+            title=t("widgets.vm.chart_title", self.lang),
+            xlabel=t("widgets.vm.x_axis", self.lang),
+            ylabel=t("widgets.vm.y_axis", self.lang),
+        )
+        return plots.to_png(ax)
 
 
 # ================================================================================ RFM segment map
@@ -417,34 +381,32 @@ class RfmSegmentMap(_View):
         return _html_table(header, list(zip(*(list(p) for p in parts), strict=True)))
 
     def _chart(self, segment: str | None) -> bytes:
-        grid = self.grid.to_numpy()
         cells = self._cells.drop_duplicates(["r_score", "f_score", "segment"])
-        with _chart_style():
-            figure = Figure(figsize=(6.0, 5.0))
-            ax = figure.add_subplot()
-            ax.imshow(grid, cmap="Blues", aspect="auto")
-            for (i, r), (j, f) in (
-                (a, b) for a in enumerate(self.grid.index) for b in enumerate(self.grid.columns)
-            ):
-                owners = cells.loc[(cells["r_score"] == r) & (cells["f_score"] == f), "segment"].astype(str)
-                text = str(grid[i, j])
-                if len(owners) == 1:
-                    text += "\n" + _wrap(
-                        label("rfm_segment", owners.iloc[0], self.lang), 7 if self.lang == "zh" else 12
-                    )
-                dark = grid[i, j] > grid.max() * 0.6
-                ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#222")
-                if segment is not None and segment in set(owners):
-                    ax.add_patch(
-                        Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#e67e22", linewidth=3)
-                    )
-            ax.set_xticks(range(5), [str(f) for f in self.grid.columns])
-            ax.set_yticks(range(5), [str(r) for r in self.grid.index])
-            ax.set_xlabel(t("widgets.rfm.x_axis", self.lang))
-            ax.set_ylabel(t("widgets.rfm.y_axis", self.lang))
-            ax.set_title(t("widgets.rfm.chart_title", self.lang), fontsize=11)
-            ax.grid(False)
-            return _png(figure)
+        owners = cells.groupby(["r_score", "f_score"])["segment"].agg(lambda codes: sorted(map(str, codes)))
+        width = 7 if self.lang == "zh" else 12
+        texts = pd.DataFrame(
+            [
+                [
+                    _wrap(label("rfm_segment", owners[(r, f)][0], self.lang), width)
+                    if len(owners.get((r, f), [])) == 1
+                    else ""
+                    for f in self.grid.columns
+                ]
+                for r in self.grid.index
+            ],
+            index=self.grid.index,
+            columns=self.grid.columns,
+        )
+        marked = [cell for cell, codes in owners.items() if segment is not None and segment in codes]
+        ax = plots.rfm_grid(
+            self.grid,
+            texts,
+            marked,
+            title=t("widgets.rfm.chart_title", self.lang),
+            xlabel=t("widgets.rfm.x_axis", self.lang),
+            ylabel=t("widgets.rfm.y_axis", self.lang),
+        )
+        return plots.to_png(ax)
 
 
 # ================================================================================ NPS calculator

@@ -2,23 +2,27 @@
 
 The five built-in instruments (``relationship``, ``servqual``, ``service_grading``,
 ``capability``, ``pulse``) are YAML files in this folder; ``docs/instruments.md`` explains
-how a trainer copies and edits one. Everything public lives in :mod:`.instrument`.
+how a trainer copies and edits one. Three rooms hold the code: :mod:`.schema` (the file
+format as pydantic models, and the defaults), :mod:`.loader` (finding, limiting and checking
+files) and :mod:`.scoring` (scores, index, bands, plan); everything public is re-exported here.
 
 >>> from workbook.instruments import load_instrument
 >>> len(load_instrument("servqual").items)
 22
 """
 
-from workbook.instruments.instrument import (
-    ACCOUNT_INSTRUMENTS,
+from workbook.instruments.loader import (
     BUILTIN_DIR,
-    DEFAULTS,
     ENV_VAR,
-    SEGMENT_KEY,
+    list_instruments,
+    load_instrument,
+    parse_instrument,
+)
+from workbook.instruments.schema import (
+    DEFAULTS,
     Band,
     Dimension,
     Instrument,
-    InstrumentResult,
     Item,
     Option,
     Part,
@@ -26,12 +30,15 @@ from workbook.instruments.instrument import (
     ScoringDefaults,
     Segment,
     Text,
+)
+from workbook.instruments.scoring import (
+    ACCOUNT_INSTRUMENTS,
+    SEGMENT_KEY,
+    InstrumentResult,
     latest_per_rater,
-    list_instruments,
-    load_instrument,
-    parse_instrument,
     score,
     score_submissions,
+    team_results,
     tidy_responses,
 )
 
@@ -58,5 +65,6 @@ __all__ = [
     "parse_instrument",
     "score",
     "score_submissions",
+    "team_results",
     "tidy_responses",
 ]
