@@ -145,9 +145,8 @@ def default_as_of(
     when, outliers = data.latest_regular_date(table[column])
     why = i18n.t(key, lang)
     if len(outliers):
-        shown = ", ".join(
-            f"{table.at[row, 'customer_id']} {date:%Y-%m-%d}" for row, date in outliers.sort_values().items()
-        )
+        ids = table.loc[outliers.index, "customer_id"].astype(str)
+        shown = ", ".join(f"{ids[row]} {date:%Y-%m-%d}" for row, date in outliers.sort_values().items())
         why += i18n.t("cli.as_of_outliers", lang, n=len(outliers), shown=shown, days=data.OUTLIER_GAP.days)
     return when, why
 
