@@ -431,13 +431,25 @@ def test_upload_with_a_total_row_says_it_was_skipped():
     assert "total or subtotal rows" in app.source.value and "2002" in app.source.value
 
 
-def test_order_ledger_upload_says_what_the_value_matrix_still_needs():
+def test_an_order_ledger_alone_gives_a_value_matrix_on_revenue_profit_and_frequency():
     app = apps.ValueMatrixExplorerApp(lang="en")
-    ledger = "客户,日期,金额\nC001,2026-01-05,1200\nC002,2026-03-02,800\n".encode()
-    app.load_upload([{"name": "ledger.csv", "content": ledger}])
-    assert app.errors.message == "" and app.mapping_box.layout.display == "flex"
-    assert "satisfaction" in app.pickers and "revenue_12m" not in app.pickers  # the ledger gives revenue
-    assert len(app.customers) == 2000
+    app.explorer.set({"referral": 0.5})  # a customer table's weights do not carry over to a ledger
+    ledger = "客户,日期,金额,毛利\n" + "".join(
+        f"C{c:03d},2026-0{m}-10,{1000 * c},{100 * c}\n" for c in range(1, 9) for m in range(1, 1 + c % 4 + 1)
+    )
+    app.load_upload([{"name": "ledger.csv", "content": ledger.encode()}])
+    assert app.errors.message == "" and app.mapping_box.layout.display == "none"
+    assert len(app.customers) == 8 and app.explorer.dimensions == ("revenue", "profit_contribution", "frequency")
+    assert app.explorer.weights == {"revenue": 0.35, "profit_contribution": 0.4, "frequency": 0.25}
+    assert "An order ledger" in app.source.value and "purchase frequency" in app.source.value
+    assert int(app.explorer.counts.sum()) == 8 and app.explorer.chart.value[:4] == b"\x89PNG"
+    scored = app.scored().set_index("customer_id")
+    # C007: 4 orders of 7,000 (the most revenue and profit, frequency tied top): 35 + 40 + 25 × 0.9375
+    assert scored.loc["C007", "frequency"] == 4 and scored.loc["C007", "avg_spend"] == 7000
+    assert scored.loc["C007", "value_score"] == 98.4 and scored.loc["C007", "value_tier"] == "high"
+    app.use_sample()  # back to the sample: the five dimensions again
+    assert app.explorer.dimensions == ("purchase_potential", "profit_contribution", "loyalty", "cooperation",
+                                       "referral")
 
 
 def test_download_is_an_excel_file_with_formulas_neutralised():

@@ -624,7 +624,9 @@ class ValueMatrixExplorerApp(_App):
         else:
             # raises before anything changes: the customers shown stay
             customers = data.load_customers(content, name=name, columns=mapping)
-        missing = [c for c in self.NEEDS if c not in customers]
+        # An order ledger has no survey columns to map: it is valued on what it has.
+        needs = self.NEEDS if vm.dimensions_for(customers) == vm.DIMENSIONS else ()
+        missing = [c for c in needs if c not in customers]
         if missing:
             self._show_mapping(data.suggest_mapping(content, name=name), missing, name)
             return
@@ -683,6 +685,8 @@ class ValueMatrixExplorerApp(_App):
 
     def _replace(self, customers: pd.DataFrame, name: str) -> None:
         weights, thresholds = self.explorer.weights, self.explorer.thresholds  # same shares, rescaled to 1
+        if vm.dimensions_for(customers) != self.explorer.dimensions:
+            weights = None  # a ledger after a customer table (or back): its own dimensions and weights
         explorer = widgets.ValueMatrixExplorer(
             customers, weights=weights, thresholds=thresholds, lang=self.lang
         )
@@ -700,7 +704,12 @@ class ValueMatrixExplorerApp(_App):
         """The customers with the current weights' value score, tier, quadrant and strategy."""
         weights, thresholds = self.explorer.weights, self.explorer.thresholds
         scores = vm.value_scores(self.customers, weights, thresholds=thresholds, explain=False)
-        quadrants = vm.value_quadrants(vm.current_potential(self.customers))
+        if self.explorer.dimensions == vm.DIMENSIONS:
+            quadrants = vm.value_quadrants(vm.current_potential(self.customers))
+            quadrants = quadrants[["current_value", "potential_value", "quadrant"]].round(1)
+        else:  # an order ledger: no potential to compare with, so how often × how much per order
+            quadrants = vm.frequency_spend_quadrants(self.customers)
+            quadrants = quadrants[["frequency", "avg_spend", "fs_quadrant"]].round(1)
         tiers = _tier_strategies(self.lang)
         columns = [
             c for c in ("customer_id", "name", "industry", "region", "company_size") if c in self.customers
@@ -709,7 +718,7 @@ class ValueMatrixExplorerApp(_App):
             [
                 self.customers[columns],
                 scores[["value_score", "value_tier"]].round({"value_score": 1}),
-                quadrants[["current_value", "potential_value", "quadrant"]].round(1),
+                quadrants,
                 scores["value_tier"].map(tiers["strategy"]).rename("strategy"),
                 scores["value_tier"].map(tiers["contact_mode"]).rename("contact_mode"),
             ],
@@ -721,7 +730,9 @@ class ValueMatrixExplorerApp(_App):
         """Offer the scored table as an Excel file (formulas neutralised), named after the source."""
         table = neutralise_formulas(self.scored())
         table["value_tier"] = table["value_tier"].map(lambda code: label("value_tier", code, self.lang))
-        table["quadrant"] = table["quadrant"].map(lambda code: label("quadrant", code, self.lang))
+        for group in ("quadrant", "fs_quadrant"):
+            if group in table:
+                table[group] = table[group].map(lambda code, g=group: label(g, code, self.lang))
         buffer = io.BytesIO()
         table.to_excel(buffer, index=False, sheet_name="value_matrix")
         stem = Path(self.source_name).stem or "customers"
@@ -749,9 +760,13 @@ class ValueMatrixExplorerApp(_App):
         self.download_button.description = t("apps.vm.download", lang)
         self.apply_button.description = t("apps.vm.map_apply", lang)
         source = t("apps.vm.source", lang, name=self.source_name, n=len(self.customers))
-        notes = "".join(
-            f"<br><small style='color:#8a5a00'>{_esc(p.message(lang))}</small>" for p in self.notices
-        )
+        said = [p.message(lang) for p in self.notices]
+        if self.explorer.dimensions != vm.DIMENSIONS:  # valued on what an order ledger has
+            names = t("common.list_separator", lang).join(
+                label("vm_dimension", d, lang) for d in self.explorer.dimensions
+            )
+            said.append(t("apps.vm.ledger_basis", lang, dimensions=names))
+        notes = "".join(f"<br><small style='color:#8a5a00'>{_esc(text)}</small>" for text in said)
         self.source.value = f"<span style='margin-left:12px'>{_esc(source)}{notes}</span>"
         if self.explorer.lang != lang:
             self._replace(self.customers, self.source_name)  # rebuilt in the new language, same sliders

@@ -132,8 +132,9 @@ class ValueMatrixExplorer(_View):
     ):
         super().__init__(lang)
         self.normalized = vm.normalized_dimensions(customers)
-        self.potential = vm.current_potential(customers)["potential_value"]
-        start = vm.validate_weights(weights or vm.DEFAULT_WEIGHTS)
+        self.dimensions = tuple(self.normalized.columns)  # the five, or an order ledger's three
+        self.potential = self._y_axis(customers)
+        start = vm.validate_weights(weights or vm.default_weights(self.dimensions), self.dimensions)
         self.sliders = {
             d: w.FloatSlider(
                 value=round(float(start[d]), 2),
@@ -143,7 +144,7 @@ class ValueMatrixExplorer(_View):
                 continuous_update=False,
                 readout_format=".2f",
             )
-            for d in vm.DIMENSIONS
+            for d in self.dimensions
         }
         self.thresholds_slider = w.FloatRangeSlider(
             value=tuple(thresholds), min=0, max=100, step=1, continuous_update=False, readout_format=".0f"
@@ -161,6 +162,16 @@ class ValueMatrixExplorer(_View):
         self._quiet = False
         self.widget = self._layout()
         self.update()
+
+    def _y_axis(self, customers: pd.DataFrame) -> pd.Series:
+        """The chart's vertical axis (0–100): the untapped potential, or for an order ledger,
+        which has none, the average order value (revenue ÷ orders), both as percentiles."""
+        if self.dimensions == vm.DIMENSIONS:
+            self.y_label = "widgets.vm.y_axis"
+            return vm.current_potential(customers)["potential_value"]
+        self.y_label = "widgets.vm.y_axis_order_value"
+        orders = customers["orders_12m"].astype("float64")
+        return 100 * vm.normalize(customers["revenue_12m"] / orders.where(orders > 0), "percentile")
 
     def _layout(self) -> w.VBox:
         rows = [_labelled(label("vm_dimension", d, self.lang), s)[1] for d, s in self.sliders.items()]
@@ -208,7 +219,7 @@ class ValueMatrixExplorer(_View):
         :class:`~workbook.errors.WorkbookInputError` before any slider moves.
         """
         if weights is not None:
-            vm.validate_weights({**self.weights, **weights})
+            vm.validate_weights({**self.weights, **weights}, self.dimensions)
         self._quiet = True  # one redraw instead of one per slider
         try:
             for d, value in (weights or {}).items():
@@ -221,14 +232,15 @@ class ValueMatrixExplorer(_View):
 
     def update(self) -> None:
         """Re-score with the current sliders and redraw (the sliders call this)."""
-        weights = vm.validate_weights(self.weights)  # all-zero or bad weights: the error box says why
+        # Bad or all-zero weights raise here, and the error box says why.
+        weights = vm.validate_weights(self.weights, self.dimensions)
         self.scores = vm.rescore(self.normalized, self.weights)
         self.tiers = vm.tier(self.scores, self.thresholds)
         self.counts = self.tiers.value_counts().reindex(list(vm.TIERS), fill_value=0)
         codes, start = self.tiers.cat.codes.to_numpy(), self.start_tiers.cat.codes.to_numpy()
         up, down = int((codes > start).sum()), int((codes < start).sum())
         self.changed = up + down
-        shares = " · ".join(f"{label('vm_dimension', d, self.lang)} {weights[d]:.0%}" for d in vm.DIMENSIONS)
+        shares = " · ".join(f"{label('vm_dimension', d, self.lang)} {weights[d]:.0%}" for d in weights.index)
         self.note.value = _div(t("widgets.vm.weights_note", self.lang, weights=shares), "color:#555")
         low, high = self.thresholds
         self.threshold_note.value = _div(
@@ -269,7 +281,7 @@ class ValueMatrixExplorer(_View):
             names=names,
             title=t("widgets.vm.chart_title", self.lang),
             xlabel=t("widgets.vm.x_axis", self.lang),
-            ylabel=t("widgets.vm.y_axis", self.lang),
+            ylabel=t(self.y_label, self.lang),
         )
         return plots.to_png(ax)
 
