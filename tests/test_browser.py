@@ -200,3 +200,22 @@ def test_answers_survive_a_dead_kernel_and_the_page_reopens_by_itself(classroom,
         stored = store.submissions(store.session_by_code(code))
     assert len(stored) == 1
     assert stored["answers"].iloc[0] == {"recommend": 7, "csat": 3, "ces": 5}
+
+
+def test_value_matrix_explorer_values_an_order_ledger_alone(classroom, browser, artifacts, tmp_path):
+    ledger = tmp_path / "订单台账.csv"
+    rows = [
+        f"K{c:03d},公司{c}号,2026-0{m}-1{c % 9},{800 * c},{90 * c}"
+        for c in range(1, 41)
+        for m in range(1, c % 5 + 2)
+    ]
+    ledger.write_text("客户编号,客户名称,订单日期,金额,毛利\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    page = open_app(browser, f"{classroom.url}/value_matrix_explorer.ipynb")
+    page.get_by_text("当前数据：customers.csv（2000 家客户）").wait_for(timeout=30_000)
+    upload(page, ledger)
+    page.get_by_text("当前数据：订单台账.csv（40 家客户）").wait_for(timeout=30_000)
+    assert page.get_by_text("这是订单台账：按营收规模、利润贡献、购买频次计算价值分").is_visible()
+    assert "Traceback" not in page.content()
+    assert page.locator(".widget-slider").count() == 4  # three weights and the tier cut-offs
+    page.screenshot(path=artifacts / "value-matrix-ledger.png", full_page=True)
+    page.close()

@@ -167,9 +167,9 @@ class ValueMatrixExplorer(_View):
         """The chart's vertical axis (0–100): the untapped potential, or for an order ledger,
         which has none, the average order value (revenue ÷ orders), both as percentiles."""
         if self.dimensions == vm.DIMENSIONS:
-            self.y_label = "widgets.vm.y_axis"
+            self.y_label, self.title = "widgets.vm.y_axis", "widgets.vm.chart_title"
             return vm.current_potential(customers)["potential_value"]
-        self.y_label = "widgets.vm.y_axis_order_value"
+        self.y_label, self.title = "widgets.vm.y_axis_order_value", "widgets.vm.chart_title_order_value"
         orders = customers["orders_12m"].astype("float64")
         return 100 * vm.normalize(customers["revenue_12m"] / orders.where(orders > 0), "percentile")
 
@@ -279,7 +279,7 @@ class ValueMatrixExplorer(_View):
             "potential",
             cuts=self.thresholds,
             names=names,
-            title=t("widgets.vm.chart_title", self.lang),
+            title=t(self.title, self.lang),
             xlabel=t("widgets.vm.x_axis", self.lang),
             ylabel=t(self.y_label, self.lang),
         )
