@@ -60,3 +60,37 @@ def test_a_self_assessment_kernel_nobody_pinged_for_the_timeout_is_culled_even_w
     # Other apps keep the usual rule: a connected page keeps its kernel, however long it is idle.
     assert cull(m, "explorer", idle_s=4000) == []
     assert cull(m, "explorer", idle_s=4000, connections=0) == ["explorer"]
+
+
+def test_a_kernel_start_waits_until_pages_stop_connecting():
+    """A refill does not compete with a class that is arriving: it waits for a quiet second."""
+    import asyncio
+    import time
+
+    m = manager(settle_s=0.3, max_settle_s=5)
+
+    async def arriving_then_start() -> tuple[float, float]:
+        async def class_arrives():
+            for _ in range(6):  # a page connects every 0.1 s for 0.6 s
+                m.notify_connect("trainee")
+                await asyncio.sleep(0.1)
+
+        arrival = asyncio.ensure_future(class_arrives())
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await m._settle()
+        waited = time.monotonic() - started
+        await arrival
+        return waited, time.monotonic() - m._last_connect
+
+    waited, _ = run_coroutine(arriving_then_start())
+    assert 0.7 <= waited < 2  # the last page connected at ≈ 0.55 s, then 0.3 s of quiet
+    capped = manager(settle_s=10, max_settle_s=0.3)
+    capped.notify_connect("trainee")
+    started = time.monotonic()
+    run_coroutine(capped._settle())
+    assert time.monotonic() - started < 1  # never longer than max_settle_s
+    quiet = manager(settle_s=10)  # no page has connected yet (the first fill): no wait
+    started = time.monotonic()
+    run_coroutine(quiet._settle())
+    assert time.monotonic() - started < 0.1

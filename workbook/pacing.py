@@ -7,6 +7,12 @@ a two-core laptop that blocked the server and every trainee's page for about 30 
 and the next only :attr:`~PacedKernelManager.start_spacing` seconds later, so the replacements
 trickle in beside the class instead of in front of it.
 
+A start also waits until no page has connected to a kernel for :attr:`~PacedKernelManager.settle_s`
+(at most :attr:`~PacedKernelManager.max_settle_s`): the refill that a class's arrival sets off
+then runs after the class's pages have rendered, not during. Measured with 40 trainees, the
+refill's kernel start and notebook render took about a fifth of the server's time in the burst,
+beside the new kernel's own start-up on one of the two cores.
+
 Two more classroom policies live here, because the kernel manager is where they can be decided:
 
 * **a pool that shrinks after the first fill** (:attr:`~PacedKernelManager.refill_pool_sizes`):
@@ -30,6 +36,8 @@ configuration), so it imports nothing of the workbook's app stack.
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from datetime import timedelta
 from pathlib import PurePath
 
@@ -45,6 +53,11 @@ class PacedKernelManager(AsyncMappingKernelManager):
         2.0, config=True, help="Seconds after a kernel start before the next one may begin."
     )
 
+    settle_s = Float(
+        1.0, config=True, help="A kernel start waits until no page has connected for this many seconds."
+    )
+    max_settle_s = Float(10.0, config=True, help="The longest a kernel start waits for pages to settle.")
+
     refill_pool_sizes = Dict(
         {},
         config=True,
@@ -59,12 +72,14 @@ class PacedKernelManager(AsyncMappingKernelManager):
 
     _turn: asyncio.Lock | None = None
     _refill_applied = False
+    _last_connect = -math.inf  # time.monotonic() of the latest page connecting to its kernel
 
     async def start_kernel(self, *args, **kwargs) -> str:
         if self._turn is None:  # made here, inside the server's running event loop
             self._turn = asyncio.Lock()
         await self._turn.acquire()
         self._apply_refill_sizes()
+        await self._settle()
         try:
             kernel_id = await super().start_kernel(*args, **kwargs)
         except BaseException:
@@ -73,6 +88,16 @@ class PacedKernelManager(AsyncMappingKernelManager):
         # The caller gets its kernel at once; only the next start waits.
         asyncio.get_running_loop().call_later(self.start_spacing, self._turn.release)
         return kernel_id
+
+    def notify_connect(self, kernel_id: str) -> None:
+        self._last_connect = time.monotonic()
+        super().notify_connect(kernel_id)
+
+    async def _settle(self) -> None:
+        """Wait while pages are still connecting (a class arriving), at most ``max_settle_s``."""
+        deadline = time.monotonic() + self.max_settle_s
+        while time.monotonic() < deadline and time.monotonic() - self._last_connect < self.settle_s:
+            await asyncio.sleep(0.1)
 
     def _apply_refill_sizes(self) -> None:
         # The first start comes after Voilà queued the whole first fill (its __init__ reads the
