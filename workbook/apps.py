@@ -165,7 +165,7 @@ class _App:
             [self.heading, self.language],
             layout=w.Layout(justify_content="space-between", align_items="center"),
         )
-        page = w.VBox([w.HTML(PAGE_CSS), header, self.errors.widget, *children])
+        page = w.VBox([header, self.errors.widget, *children])
         page.add_class("wb-app")
         return page
 
@@ -177,7 +177,8 @@ class _App:
         """Show the page in ``lang`` (``"zh"`` or ``"en"``); everything entered stays."""
         self.lang = i18n.normalize_language(lang)
         self.errors.render(self.lang)
-        self.heading.value = f"<h2>{_esc(t(self.title_key, self.lang))}</h2>"
+        # The page's style travels with the heading: one widget model fewer to sync on every page.
+        self.heading.value = f"{PAGE_CSS}<h2>{_esc(t(self.title_key, self.lang))}</h2>"
         self._relabel()
 
     def _relabel(self) -> None:  # each app relabels its own controls
@@ -217,6 +218,10 @@ def _download_link(content: bytes, filename: str, text: str, mime: str) -> str:
 
 
 # ================================================================================ 1 · self-assessment
+
+# A self-assessment field: the width of a phone, its caption above it (SELF_CSS) with room for long words.
+FIELD = {"width": "100%", "max_width": "26em"}
+ABOVE = {"description_width": "initial"}
 
 
 class SelfAssessmentApp(_App):
@@ -264,33 +269,38 @@ class SelfAssessmentApp(_App):
         self.intro = w.HTML()
         # Each field's caption is its own description, shown above it by SELF_CSS: a phone page of few
         # widget models (each is synced to the browser when the page opens) with room for long words.
-        wide = {"width": "100%", "max_width": "26em"}
-        above = {"description_width": "initial"}
-        self.code = w.Text(layout=w.Layout(**wide), style=above)
-        self.name = w.Text(layout=w.Layout(**wide), style=above)
+        self.code = w.Text(layout=w.Layout(**FIELD), style=ABOVE)
+        self.name = w.Text(layout=w.Layout(**FIELD), style=ABOVE)
         self.join_button = w.Button(button_style="primary", icon="sign-in")
         self.join_button.on_click(lambda _: self.join())
-        self.joined = w.HTML()
-        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(**wide), style=above)
-        self.instrument_picker = w.Dropdown(layout=w.Layout(width="100%", max_width="30em"), style=above)
-        self.instrument_picker.observe(lambda _: self._show_account(), names="value")
-        self.account = w.Text(layout=w.Layout(**wide), style=above)
-        self.account_row = self.account  # shown only for questionnaires that rate one account
-        self.start_button = w.Button(button_style="primary", icon="pencil")
-        self.start_button.on_click(lambda _: self.start())
         self.form_box = w.VBox()
         self.result_heading = w.HTML()
         self.result = ResultView(lang=self.lang)
         self.result.widget.layout.display = "none"
-        self.setup_box = w.VBox(
-            [self.joined, self.team_picker, self.instrument_picker, self.account, self.start_button],
-            layout=w.Layout(display="none"),
-        )
+        # Team, questionnaire and account are made by join(): every widget in the kernel is synced
+        # when a page opens, and a class opens its pages at once (python -m benchmarks classroom).
+        self.setup_box = w.VBox(layout=w.Layout(display="none"))
         join_box = w.VBox([self.code, self.name, self.join_button])
         self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip
         self.widget.add_class("wb-self")
         self.relabel(self.lang)
+
+    def _build_setup(self) -> None:
+        """The second step's fields (team, questionnaire, account, start), made once, at the first join."""
+        if self.setup_box.children:
+            return
+        self.joined = w.HTML()
+        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(**FIELD), style=ABOVE)
+        self.instrument_picker = w.Dropdown(layout=w.Layout(width="100%", max_width="30em"), style=ABOVE)
+        self.instrument_picker.observe(lambda _: self._show_account(), names="value")
+        self.account = w.Text(layout=w.Layout(**FIELD), style=ABOVE)
+        self.account_row = self.account  # shown only for questionnaires that rate one account
+        self.start_button = w.Button(button_style="primary", icon="pencil")
+        self.start_button.on_click(lambda _: self.start())
+        self.setup_box.children = [
+            self.joined, self.team_picker, self.instrument_picker, self.account, self.start_button,
+        ]  # fmt: skip
 
     # ------------------------------------------------------------------ what the browser tells
     @safe_callback
@@ -321,6 +331,7 @@ class SelfAssessmentApp(_App):
         """Step 1: find the session by its join code and list its teams and the instruments."""
         code = normalize_join_code(self.code.value)
         self.session = self.store.session_by_code(code)
+        self._build_setup()
         self.team_picker.options = [team.name for team in self.store.teams(self.session)]
         instruments = list_instruments()
         usable = instruments[instruments["error"].fillna("") == ""]
@@ -405,8 +416,10 @@ class SelfAssessmentApp(_App):
         self.language.value = i18n.normalize_language(draft.get("lang") or self.lang)
         self.code.value, self.name.value = draft.get("code") or "", draft.get("name") or ""
         self.join()
+        if self.session is None:  # the code no longer works: join() said why
+            return
         instruments = [instrument_id for _, instrument_id in self.instrument_picker.options]
-        if self.session is None or draft.get("instrument") not in instruments:
+        if draft.get("instrument") not in instruments:
             return
         self.team_picker.value = draft.get("team") or ""
         self.instrument_picker.value = draft["instrument"]
@@ -464,16 +477,19 @@ class SelfAssessmentApp(_App):
         state = self._resumed_state
         self.resumed.value = f"<p>✔ {_esc(t(f'apps.self.{state}', lang))}</p>" if state else ""
         self.intro.value = SELF_CSS + f"<p>{_esc(t('apps.self.intro', lang))}</p>"
-        fields = {"code": self.code, "name": self.name, "team": self.team_picker,
-                  "instrument": self.instrument_picker, "account": self.account}  # fmt: skip
+        fields = {"code": self.code, "name": self.name}
+        if self.setup_box.children:
+            fields |= {"team": self.team_picker, "instrument": self.instrument_picker,
+                       "account": self.account}  # fmt: skip
+            self.team_picker.placeholder = t("apps.self.team_placeholder", lang)
+            self.account.placeholder = t("apps.self.account_placeholder", lang)
+            self.start_button.description = t("apps.self.start", lang)
+            self._show_account()
         for key, field in fields.items():
             field.description = t(f"apps.self.{key}", lang)
         self.code.placeholder = t("apps.self.code_placeholder", lang)
         self.name.placeholder = t("apps.self.name_placeholder", lang)
-        self.team_picker.placeholder = t("apps.self.team_placeholder", lang)
-        self.account.placeholder = t("apps.self.account_placeholder", lang)
         self.join_button.description = t("apps.self.join", lang)
-        self.start_button.description = t("apps.self.start", lang)
         if self.session is not None:
             self.joined.value = f"<p>✔ {_esc(t('apps.self.joined', lang, title=self.session.title))}</p>"
             value = self.instrument_picker.value
@@ -481,7 +497,6 @@ class SelfAssessmentApp(_App):
                 (load_instrument(i).title.get(lang), i) for _, i in self.instrument_picker.options
             ]
             self.instrument_picker.value = value
-        self._show_account()
         if self.form is not None:
             self.form.relabel(lang)
             self.result.lang = lang
