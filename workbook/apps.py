@@ -384,7 +384,9 @@ class SelfAssessmentApp(_App):
             "account": self.account.value,
             "segment": self.form.segment,
             "answers": self.form.answers,
-            "key": sending or self.form.key,
+            # The key these answers will be submitted with, made now: a page reopened on another
+            # server resends them with it, so a submit stored but never acknowledged is kept once.
+            "key": sending or self.form.submit_key(),
             "sending": sending is not None,
         }
 

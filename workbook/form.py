@@ -626,6 +626,24 @@ class InstrumentForm(_View):
         self._render()
         return True
 
+    def submit_key(self) -> str:
+        """The idempotency key the answers on screen will be submitted with: the last one while they
+        are unchanged, a new one once any answer (or the segment) changed.
+
+        Made before the submit, so a copy of the page kept elsewhere (the browser's draft) can
+        carry it before the store is ever asked: a page reopened on another server then resends
+        these answers with this key, and the store keeps them once even if the first submit was
+        stored but never acknowledged.
+
+        >>> form = InstrumentForm("pulse", lang="en", on_submit=lambda answers, key: None)
+        >>> form.set_answers({"recommend": 9, "csat": 4, "ces": 6})
+        >>> key = form.submit_key(); _ = form.submit(); form.key == key == form.submit_key()
+        True
+        >>> form.set_answers({"csat": 5}); form.submit_key() != key
+        True
+        """
+        return self._key_for(self.answers)
+
     def _key_for(self, answers: Mapping[str, object]) -> str:
         # Same answers (and segment) as the last attempt: a retry, so the same key; otherwise a new one.
         snapshot = self._snapshot(answers)
