@@ -210,6 +210,10 @@ class Trainee:
     kept_draft: dict = field(default_factory=dict)  # the app's draft, as localStorage keeps it
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # the browser's respondent token
     closed: bool = False  # the websocket closed under the page
+    app: str = "self_assessment.ipynb"  # the page opened (another app: only the protocol is used)
+    # Press submit only once the browser holds the copy of the answers (with the key they will be
+    # submitted with), as a person's click follows their last tick by far more than that takes.
+    click_after_draft: bool = False
 
     async def run(self) -> None:
         try:
@@ -232,7 +236,7 @@ class Trainee:
         """Load the page and connect to its kernel, as a browser tab opening; hand over the token
         (and, with ``restored``, the draft kept from an earlier page)."""
         started = time.perf_counter()
-        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/self_assessment.ipynb")
+        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/{self.app}")
         self.timings.setdefault("page", time.perf_counter() - started)
         kernel = self.kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
         self.session = uuid.uuid4().hex
@@ -248,7 +252,9 @@ class Trainee:
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.reader = asyncio.create_task(self._read())
         await self._request_states()
-        keeper = self._find_any("storage_key")
+        keeper = self._find_any("storage_key", strict=self.app == "self_assessment.ipynb")
+        if keeper is None:
+            return
         await self._update(keeper, {"token": self.token})  # what the browser keeps
         if restored:  # after the token, as the browser sends them: the kernel knows who first
             await self._update(keeper, {"restored": restored})
@@ -279,6 +285,8 @@ class Trainee:
         # recommend (0–10), csat (1–5), ces (1–7): one value, as the page sends it
         answers = {"recommend": 10 - attempt, "csat": 5 - attempt % 4, "ces": 7 - attempt}
         await self._update(form, {"answers": answers})
+        if self.click_after_draft:
+            await self._wait_for(lambda: self.kept_draft.get("answers") == answers)
         if attempt:  # changed answers take the "submitted" note away once the kernel has them
             await self._wait_for(lambda: not self._submitted())
         await self._custom(form, {"event": "submit"})

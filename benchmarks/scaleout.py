@@ -57,6 +57,7 @@ class ReconnectingTrainee(Trainee):
     again by hand. ``nodes`` lists the node (affinity cookie) of each page opened.
     """
 
+    click_after_draft: bool = True
     nodes: list = field(default_factory=list)
     lost: int = 0  # connections lost
     recovered_s: list = field(default_factory=list)  # from the loss until the form was back
