@@ -214,6 +214,7 @@ class Trainee:
     # Press submit only once the browser holds the copy of the answers (with the key they will be
     # submitted with), as a person's click follows their last tick by far more than that takes.
     click_after_draft: bool = False
+    page_timeout: float = STEP_TIMEOUT_S  # a cold page waits for its kernel to start
 
     async def run(self) -> None:
         try:
@@ -236,7 +237,7 @@ class Trainee:
         """Load the page and connect to its kernel, as a browser tab opening; hand over the token
         (and, with ``restored``, the draft kept from an earlier page)."""
         started = time.perf_counter()
-        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/{self.app}")
+        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/{self.app}", self.page_timeout)
         self.timings.setdefault("page", time.perf_counter() - started)
         kernel = self.kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
         self.session = uuid.uuid4().hex

@@ -58,6 +58,9 @@ class ReconnectingTrainee(Trainee):
     """
 
     click_after_draft: bool = True
+    # A page reopened on a surviving node waits for a cold kernel there (one starts every 2 s);
+    # giving up early would only queue one more kernel for the same trainee.
+    page_timeout: float = 170  # under the balancer's 180 s server timeout
     nodes: list = field(default_factory=list)
     lost: int = 0  # connections lost
     recovered_s: list = field(default_factory=list)  # from the loss until the form was back

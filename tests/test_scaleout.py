@@ -82,3 +82,35 @@ def test_trainees_on_both_nodes_all_appear_on_one_dashboard(cluster):
 def texts(page) -> str:
     """Every text value of the page's widgets, joined: what the trainer sees."""
     return "\n".join(str(state.get("value", "")) for state in page.states.values())
+
+
+def test_a_page_whose_node_dies_reopens_on_the_other_node_with_its_answers(cluster, browser, artifacts):
+    # Last in this module: it kills one of the cluster's nodes.
+    from benchmarks.cluster import NODE_COOKIE
+    from tests.test_browser import is_ticked, open_app, start_pulse, tick
+    from workbook.store import Store, hash_trainer_code
+
+    with Store(cluster.database_url) as store:
+        hashed = hash_trainer_code("X", iterations=1000)
+        code = store.create_session("宕机演练", trainer_code_hash=hashed).code
+    page = open_app(browser, f"{cluster.base}/voila/render/self_assessment.ipynb")
+    start_pulse(page, code, "华北组", "孙七")
+    tick(page, (7, 2))  # recommend 7, csat 3; the effort question is still open
+    page.wait_for_function(
+        "() => (localStorage.getItem('workbook-draft:self-assessment') || '').includes('csat')"
+    )
+    node = {c["name"]: c["value"] for c in page.context.cookies()}[NODE_COOKIE]
+    cluster.servers[node].kill9()  # the node's server and every kernel on it, at once
+
+    # The page notices, reopens through the balancer on the live node and fills the answers in again.
+    page.get_by_text("已恢复您在本浏览器中尚未提交的答案").wait_for(timeout=120_000)
+    page.screenshot(path=artifacts / "scaleout-reopened-on-another-node.png", full_page=True)
+    assert {c["name"]: c["value"] for c in page.context.cookies()}[NODE_COOKIE] != node
+    assert is_ticked(page, 0, 7) and is_ticked(page, 1, 2)
+    tick(page, (4,), first=2)
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("团队“华北组”的汇总结果").wait_for(timeout=30_000)
+    page.close()
+    with Store(cluster.database_url) as store:
+        stored = store.submissions(store.session_by_code(code))
+    assert len(stored) == 1 and stored["answers"].iloc[0] == {"recommend": 7, "csat": 3, "ces": 5}
