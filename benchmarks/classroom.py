@@ -72,7 +72,7 @@ class Server:
         self.process: subprocess.Popen | None = None
         self.extra_args = extra_args  # e.g. a shared store: ("--database-url", URL)
 
-    def start(self) -> float:
+    def start(self, timeout: float = DEADLINE_S) -> float:
         """Start and wait until the self-assessment pool is full; returns the seconds that took."""
         command = [
             *(sys.executable, "-m", "workbook", "serve", "--port", str(self.port), "--lab-port", "0"),
@@ -86,7 +86,7 @@ class Server:
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         pattern = f"Kernel pool of self_assessment.ipynb is filled with {self.pool_size} kernel"
-        deadline = time.monotonic() + DEADLINE_S
+        deadline = time.monotonic() + timeout
         while pattern not in self.log.read_text(errors="replace"):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(
@@ -297,6 +297,8 @@ class Trainee:
 
     def acknowledge(self) -> None:
         """The page said "submitted": count it, with the key its draft was sending."""
+        if hasattr(self, "events"):
+            self.events.append(("acknowledged", self.sending_key))
         self.acknowledged_keys.append(self.sending_key)
         self.sending_key = None  # the next acknowledgement needs its own key
         self.acknowledged += 1
@@ -331,14 +333,16 @@ class Trainee:
             raise ConnectionLost("the kernel's websocket is closed") from error
 
     async def _read(self) -> None:
+        socket = self.socket
         try:
-            await self._read_messages()
+            await self._read_messages(socket)
         finally:
-            self.closed = True  # what a browser's page notices as missed pings
+            if socket is self.socket:  # not a page replaced since
+                self.closed = True  # what a browser's page notices as missed pings
 
-    async def _read_messages(self) -> None:
+    async def _read_messages(self, socket) -> None:
         while True:
-            raw = await self.socket.read_message()
+            raw = await socket.read_message()
             if raw is None:
                 return
             _channel, parts = deserialize_msg_from_ws_v1(raw)

@@ -160,14 +160,17 @@ class Cluster:
         self.balancer = Balancer(folder, addresses, port=port)
         self.base = self.balancer.base
 
-    def start(self) -> float:
-        """Start every node (together) and the balancer; seconds until all nodes are ready."""
-        from concurrent.futures import ThreadPoolExecutor
+    def start(self, timeout_per_node: float = 600) -> float:
+        """Start the nodes one after the other, then the balancer; seconds until all are ready.
 
+        One at a time: kernels of two nodes starting together can pick the same free TCP port
+        (seen: a pool that never filled), and on two cores the second node's pool would only
+        slow the first one's down.
+        """
         started = time.perf_counter()
         try:
-            with ThreadPoolExecutor(len(self.servers)) as pool:
-                list(pool.map(Server.start, self.servers.values()))
+            for server in self.servers.values():
+                server.start(timeout_per_node)
             self.balancer.start()
             for name in self.servers:
                 self.balancer.wait_state(name, "UP")

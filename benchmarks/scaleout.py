@@ -65,6 +65,7 @@ class ReconnectingTrainee(Trainee):
     lost: int = 0  # connections lost
     recovered_s: list = field(default_factory=list)  # from the loss until the form was back
     resent: int = 0  # submits the reopened page resent by itself
+    events: list = field(default_factory=list)  # what happened to this page, for a failure's story
 
     async def run(self) -> None:
         try:
@@ -90,6 +91,7 @@ class ReconnectingTrainee(Trainee):
                     self.lost += 1
                     lost_at = time.perf_counter()
                     draft = dict(self.kept_draft)
+                    self.events.append(("lost", self.acknowledged, draft.get("key"), draft.get("sending")))
                     await self._reopen(draft)
                     joined = await self._resumed(draft)
                     self.recovered_s.append(time.perf_counter() - lost_at)
@@ -102,6 +104,7 @@ class ReconnectingTrainee(Trainee):
             try:
                 await self._open(restored=draft or None)
                 self.nodes.append(self.cookies.get(NODE_COOKIE))
+                self.events.append(("opened", self.nodes[-1]))
                 return
             except (OSError, ConnectionLost, RuntimeError, AttributeError, TimeoutError):
                 # refused, reset, 502/503, an incomplete page, or a socket that closed at once
@@ -116,7 +119,10 @@ class ReconnectingTrainee(Trainee):
         if draft.get("sending"):  # the new kernel resends it with the kept key
             await self._wait_for(self._submitted)
             self.resent += 1
-            self.acknowledge()
+            if draft.get("key") in self.acknowledged_keys:
+                self.sending_key = None  # acknowledged before the page was lost: stored once, not counted
+            else:
+                self.acknowledge()
         return True
 
     def _close_quietly(self) -> None:
@@ -235,6 +241,12 @@ def report(title: str, run: dict, keys: list[str], trainees: int, submits: int, 
     print(f"{'met' if ok else 'NOT MET':<8}{verdict_line}")
     for error in failures[:5]:
         print("  failure:", error)
+    unacknowledged = set(keys) - set(acknowledged)
+    for person in people:  # when something was stored twice: the story of each page that moved
+        if unacknowledged and person.lost:
+            print(f"  trainee {person.number}: {person.events}")
+    if unacknowledged:
+        print(f"  stored, never acknowledged: {len(unacknowledged)}")
     return ok
 
 
