@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.classroom import Server, free_port
+from benchmarks.classroom import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY_CFG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
@@ -32,6 +33,23 @@ NODE_COOKIE = "WORKBOOK_NODE"  # the affinity cookie named in haproxy.cfg
 BIND_ENV = "WORKBOOK_BALANCER_BIND"  # where haproxy.cfg's frontend listens
 BACKEND = "workbook_nodes"
 START_TIMEOUT_S = 30
+# Ports for the balancer and the nodes come from below Linux's ephemeral range (32768 and up):
+# the kernels' ports come from that range, and a node's port chosen before it starts must not be
+# taken by another node's kernel meanwhile (seen once in 80 kernels).
+FIXED_PORTS = range(20000, 32000)
+
+
+def free_port() -> int:
+    """A free loopback port below the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(FIXED_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 def haproxy_config(nodes: dict[str, str], template: str | None = None) -> str:
@@ -155,23 +173,26 @@ class Cluster:
             node_folder = folder / f"node{number}"
             node_folder.mkdir(parents=True, exist_ok=True)
             extra = ("--no-lab", "--database-url", database_url, "--public-url", f"http://127.0.0.1:{port}")
-            self.servers[f"node{number}"] = Server(node_folder, pool_size, extra_args=extra)
+            server = self.servers[f"node{number}"] = Server(node_folder, pool_size, extra_args=extra)
+            server.port = free_port()
+            server.base = f"http://127.0.0.1:{server.port}"
         addresses = {name: f"127.0.0.1:{server.port}" for name, server in self.servers.items()}
         self.balancer = Balancer(folder, addresses, port=port)
         self.base = self.balancer.base
 
     def start(self, timeout_per_node: float = 600) -> float:
-        """Start the nodes one after the other, then the balancer; seconds until all are ready.
+        """Start the balancer, then the nodes one after the other; seconds until all are ready.
 
         One at a time: kernels of two nodes starting together can pick the same free TCP port
         (seen: a pool that never filled), and on two cores the second node's pool would only
-        slow the first one's down.
+        slow the first one's down. The balancer first: it holds its port from the start, and
+        takes each node in once its health check answers.
         """
         started = time.perf_counter()
         try:
+            self.balancer.start()
             for server in self.servers.values():
                 server.start(timeout_per_node)
-            self.balancer.start()
             for name in self.servers:
                 self.balancer.wait_state(name, "UP")
         except BaseException:

@@ -35,8 +35,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.classroom import ConnectionLost, Trainee, crash_verdict, free_port
-from benchmarks.cluster import NODE_COOKIE, ROOT, Cluster, fresh_database
+from benchmarks.classroom import ConnectionLost, Trainee, crash_verdict
+from benchmarks.cluster import NODE_COOKIE, ROOT, Cluster, free_port, fresh_database
 from workbook.store import Store, hash_trainer_code
 
 DEADLINE_S = 600  # one whole burst, cold kernels for a dead node's trainees included

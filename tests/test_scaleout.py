@@ -100,9 +100,16 @@ def test_a_page_whose_node_dies_reopens_on_the_other_node_with_its_answers(clust
         "() => (localStorage.getItem('workbook-draft:self-assessment') || '').includes('csat')"
     )
     node = {c["name"]: c["value"] for c in page.context.cookies()}[NODE_COOKIE]
+    # While the balancer has no node to offer (503), the page waits instead of reloading into an error.
+    page.route("**/voila/static/", lambda route: route.fulfill(status=503, body="no server available"))
+    page.evaluate("() => { window.notReloaded = true; }")
     cluster.servers[node].kill9()  # the node's server and every kernel on it, at once
+    page.get_by_text("与服务器的连接中断了", exact=False).wait_for(timeout=60_000)
+    page.wait_for_timeout(9_000)  # the notice's 3 s and at least one more try
+    assert page.evaluate("() => window.notReloaded === true")
+    page.unroute("**/voila/static/")
 
-    # The page notices, reopens through the balancer on the live node and fills the answers in again.
+    # The page reopens through the balancer on the live node and fills the answers in again.
     page.get_by_text("已恢复您在本浏览器中尚未提交的答案").wait_for(timeout=120_000)
     page.screenshot(path=artifacts / "scaleout-reopened-on-another-node.png", full_page=True)
     assert {c["name"]: c["value"] for c in page.context.cookies()}[NODE_COOKIE] != node
