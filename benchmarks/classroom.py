@@ -246,8 +246,12 @@ class Trainee:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         # The browser's binary protocol: with the legacy JSON one, Voilà's server spun at full CPU
         # and grew by gigabytes once a reply carried binary buffers (the app's chart images).
+        # A browser waits for a busy server's websocket handshake as long as for its page.
+        request = HTTPRequest(
+            url, headers=headers, connect_timeout=self.page_timeout, request_timeout=self.page_timeout
+        )
         self.socket = await websocket_connect(
-            HTTPRequest(url, headers=headers), max_message_size=64 * 2**20, subprotocols=[WS_PROTOCOL]
+            request, max_message_size=64 * 2**20, subprotocols=[WS_PROTOCOL]
         )
         self.states, self.closed = {}, False
         self.inbox: asyncio.Queue = asyncio.Queue()

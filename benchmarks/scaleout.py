@@ -35,6 +35,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tornado.httpclient import HTTPClientError
+
 from benchmarks.classroom import ConnectionLost, Trainee, crash_verdict
 from benchmarks.cluster import NODE_COOKIE, ROOT, Cluster, free_port, fresh_database
 from workbook.store import Store, hash_trainer_code
@@ -106,8 +108,9 @@ class ReconnectingTrainee(Trainee):
                 self.nodes.append(self.cookies.get(NODE_COOKIE))
                 self.events.append(("opened", self.nodes[-1]))
                 return
-            except (OSError, ConnectionLost, RuntimeError, AttributeError, TimeoutError):
-                # refused, reset, 502/503, an incomplete page, or a socket that closed at once
+            except (OSError, ConnectionLost, RuntimeError, AttributeError, TimeoutError, HTTPClientError):
+                # refused, reset, 502/503, an incomplete page, a websocket refused or timed out, or
+                # one that closed at once: the browser reloads
                 self._close_quietly()
                 await asyncio.sleep(REOPEN_PAUSE_S)
 
