@@ -115,8 +115,6 @@ def _health_handler():
             self.set_header("Cache-Control", "no-store")
             self.finish({"ok": True})
 
-        head = get
-
     return HealthHandler
 
 
