@@ -31,6 +31,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks reports
 	$(BIN)/python -m benchmarks classroom
 	$(BIN)/python -m benchmarks crash
+	$(BIN)/python -m benchmarks scaleout
 
 data: $(VENV)/.installed
 	$(BIN)/python -m workbook.datasets regenerate

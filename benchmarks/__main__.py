@@ -5,6 +5,7 @@
     python -m benchmarks notebooks        # execution time of the course notebooks (benchmarks/notebooks.py)
     python -m benchmarks classroom        # 40 trainees load the classroom server (benchmarks/classroom.py)
     python -m benchmarks crash            # kill -9 the server during a burst of submissions
+    python -m benchmarks scaleout         # HAProxy, 2 nodes, PostgreSQL, 80 trainees; a node killed
     python -m benchmarks limits           # time and memory to refuse a 1M-column CSV and an xlsx bomb
 
 Measures
@@ -261,6 +262,10 @@ if __name__ == "__main__":
         from benchmarks import limits
 
         sys.exit(limits.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["scaleout"]:
+        from benchmarks import scaleout
+
+        sys.exit(scaleout.main(sys.argv[2:]))
     if sys.argv[1:2] in (["classroom"], ["crash"]):
         from benchmarks import classroom
 

@@ -40,7 +40,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
-from tornado.websocket import websocket_connect
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import WebSocketClosedError, websocket_connect
 
 from workbook.store import Store, hash_trainer_code
 
@@ -64,18 +65,20 @@ def free_port() -> int:
 class Server:
     """``workbook serve`` in a child process on a free loopback port, with its own data folder."""
 
-    def __init__(self, folder: Path, pool_size: int):
+    def __init__(self, folder: Path, pool_size: int, extra_args: tuple[str, ...] = ()):
         self.folder, self.pool_size, self.port = folder, pool_size, free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
         self.process: subprocess.Popen | None = None
+        self.extra_args = extra_args  # e.g. a shared store: ("--database-url", URL)
 
-    def start(self) -> float:
+    def start(self, timeout: float = DEADLINE_S) -> float:
         """Start and wait until the self-assessment pool is full; returns the seconds that took."""
         command = [
             *(sys.executable, "-m", "workbook", "serve", "--port", str(self.port), "--lab-port", "0"),
             *("--pool-size", str(self.pool_size), "--data-dir", str(self.folder)),
             *("--trainer-code", "BENCH-7Q2K", "--verbose"),  # the pool messages are read off the log
+            *self.extra_args,
         ]
         started = time.perf_counter()
         with open(self.log, "ab") as log:
@@ -83,7 +86,7 @@ class Server:
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         pattern = f"Kernel pool of self_assessment.ipynb is filled with {self.pool_size} kernel"
-        deadline = time.monotonic() + DEADLINE_S
+        deadline = time.monotonic() + timeout
         while pattern not in self.log.read_text(errors="replace"):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(
@@ -176,9 +179,18 @@ class Server:
 # ------------------------------------------------------------------ one simulated trainee
 
 
+class ConnectionLost(Exception):
+    """The kernel's websocket closed under the page (its server died or was stopped)."""
+
+
 @dataclass
 class Trainee:
-    """A widget-protocol client of the self-assessment app."""
+    """A widget-protocol client of the self-assessment app.
+
+    Like a browser it keeps cookies (a load balancer's affinity cookie sends the page's websocket
+    to the node that rendered it), its respondent token, and the app's draft as the browser's
+    ``localStorage`` would hold it (:attr:`kept_draft`).
+    """
 
     base: str
     code: str
@@ -193,6 +205,16 @@ class Trainee:
     kernel: str | None = None
     timings: dict = field(default_factory=dict)
     keep_open: bool = False  # leave the socket open at the end: a phone that vanished without a goodbye
+    submits: int = SUBMITS
+    cookies: dict = field(default_factory=dict)  # name -> value, as the browser keeps them
+    kept_draft: dict = field(default_factory=dict)  # the app's draft, as localStorage keeps it
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)  # the browser's respondent token
+    closed: bool = False  # the websocket closed under the page
+    app: str = "self_assessment.ipynb"  # the page opened (another app: only the protocol is used)
+    # Press submit only once the browser holds the copy of the answers (with the key they will be
+    # submitted with), as a person's click follows their last tick by far more than that takes.
+    click_after_draft: bool = False
+    page_timeout: float = STEP_TIMEOUT_S  # a cold page waits for its kernel to start
 
     async def run(self) -> None:
         try:
@@ -202,56 +224,99 @@ class Trainee:
 
     async def _run(self) -> None:
         started = time.perf_counter()
-        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/self_assessment.ipynb")
-        self.timings["page"] = time.perf_counter() - started
+        await self._open()
+        try:
+            self.render_s = time.perf_counter() - started
+            await self._join()
+            for attempt in range(self.submits):
+                await self._submit(attempt)
+        finally:
+            self._close()
+
+    async def _open(self, restored: dict | None = None) -> None:
+        """Load the page and connect to its kernel, as a browser tab opening; hand over the token
+        (and, with ``restored``, the draft kept from an earlier page)."""
+        started = time.perf_counter()
+        page = await asyncio.to_thread(self._get, f"{self.base}/voila/render/{self.app}", self.page_timeout)
+        self.timings.setdefault("page", time.perf_counter() - started)
         kernel = self.kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
         self.session = uuid.uuid4().hex
         port = self.base.rsplit(":", 1)[1]
         url = f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?session_id={self.session}"
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         # The browser's binary protocol: with the legacy JSON one, Voilà's server spun at full CPU
         # and grew by gigabytes once a reply carried binary buffers (the app's chart images).
-        self.socket = await websocket_connect(url, max_message_size=64 * 2**20, subprotocols=[WS_PROTOCOL])
+        # A browser waits for a busy server's websocket handshake as long as for its page.
+        request = HTTPRequest(
+            url, headers=headers, connect_timeout=self.page_timeout, request_timeout=self.page_timeout
+        )
+        self.socket = await websocket_connect(
+            request, max_message_size=64 * 2**20, subprotocols=[WS_PROTOCOL]
+        )
+        self.states, self.closed = {}, False
         self.inbox: asyncio.Queue = asyncio.Queue()
-        reader = asyncio.create_task(self._read())
-        try:
-            await self._request_states()
-            self.render_s = time.perf_counter() - started
-            keeper = self._find_any("storage_key")
-            await self._update(keeper, {"token": uuid.uuid4().hex})  # what the browser keeps
-            await self._update(self._find("Text", placeholder="例如 AB3K9Z"), {"value": self.code})
-            await self._update(
-                self._find("Text", placeholder="留空则匿名"), {"value": f"学员{self.number:02d}"}
-            )
-            await self._click(self._find("Button", description="加入课堂"))
-            await self._wait_for(lambda: self._state(self._find("Dropdown")).get("_options_labels"))
-            await self._update(self._find("Combobox"), {"value": self.team})
-            options = self._state(self._find("Dropdown"))["_options_labels"]
-            pulse = next(i for i, text in enumerate(options) if "NPS" in text)
-            await self._update(self._find("Dropdown"), {"index": pulse})
-            await self._click(self._find("Button", description="开始填写"))
-            await self._wait_for(lambda: self._find_any("spec", strict=False))
-            form = self._find_any("spec")
-            for attempt in range(SUBMITS):
-                # recommend (0–10), csat (1–5), ces (1–7): one value, as the page sends it
-                answers = {"recommend": 10 - attempt, "csat": 5 - attempt % 4, "ces": 7 - attempt}
-                await self._update(form, {"answers": answers})
-                if attempt:  # changed answers take the "submitted" note away once the kernel has them
-                    await self._wait_for(lambda: not self._submitted())
-                await self._custom(form, {"event": "submit"})
-                await self._custom(form, {"event": "submit"})  # a double click / retry: same key
-                await self._wait_for(self._submitted)
-                self.acknowledged_keys.append(self.sending_key)
-                self.sending_key = None  # the next acknowledgement needs its own key
-                self.acknowledged += 1
-        finally:
-            reader.cancel()
-            if not self.keep_open:
-                self.socket.close()
+        self.reader = asyncio.create_task(self._read())
+        await self._request_states()
+        keeper = self._find_any("storage_key", strict=self.app == "self_assessment.ipynb")
+        if keeper is None:
+            return
+        await self._update(keeper, {"token": self.token})  # what the browser keeps
+        if restored:  # after the token, as the browser sends them: the kernel knows who first
+            await self._update(keeper, {"restored": restored})
+
+    def _close(self) -> None:
+        self.reader.cancel()
+        if not self.keep_open:
+            self.socket.close()
+
+    async def _join(self) -> None:
+        """Type the session code and a name, join, name the team, pick the pulse survey, start."""
+        await self._update(self._find("Text", placeholder="例如 AB3K9Z"), {"value": self.code})
+        await self._update(
+            self._find("Text", placeholder="留空则匿名"), {"value": f"学员{self.number:02d}"}
+        )
+        await self._click(self._find("Button", description="加入课堂"))
+        await self._wait_for(lambda: self._state(self._find("Dropdown")).get("_options_labels"))
+        await self._update(self._find("Combobox"), {"value": self.team})
+        options = self._state(self._find("Dropdown"))["_options_labels"]
+        pulse = next(i for i, text in enumerate(options) if "NPS" in text)
+        await self._update(self._find("Dropdown"), {"index": pulse})
+        await self._click(self._find("Button", description="开始填写"))
+        await self._wait_for(lambda: self._find_any("spec", strict=False))
+
+    async def _submit(self, attempt: int) -> None:
+        """Answer the pulse survey (``attempt`` changes the answers) and press submit twice."""
+        form = self._find_any("spec")
+        # recommend (0–10), csat (1–5), ces (1–7): one value, as the page sends it
+        answers = {"recommend": 10 - attempt, "csat": 5 - attempt % 4, "ces": 7 - attempt}
+        await self._update(form, {"answers": answers})
+        if self.click_after_draft:
+            await self._wait_for(lambda: self.kept_draft.get("answers") == answers)
+        if attempt:  # changed answers take the "submitted" note away once the kernel has them
+            await self._wait_for(lambda: not self._submitted())
+        await self._custom(form, {"event": "submit"})
+        await self._custom(form, {"event": "submit"})  # a double click / retry: same key
+        await self._wait_for(self._submitted)
+        self.acknowledge()
+
+    def acknowledge(self) -> None:
+        """The page said "submitted": count it, with the key its draft was sending."""
+        if hasattr(self, "events"):
+            self.events.append(("acknowledged", self.sending_key))
+        self.acknowledged_keys.append(self.sending_key)
+        self.sending_key = None  # the next acknowledgement needs its own key
+        self.acknowledged += 1
 
     # ---- protocol
-    @staticmethod
-    def _get(url: str) -> str:
-        with urllib.request.urlopen(url, timeout=STEP_TIMEOUT_S) as response:
+    def _get(self, url: str, timeout: float = STEP_TIMEOUT_S) -> str:
+        """GET a page with this browser's cookies; keep the cookies the answer sets."""
+        request = urllib.request.Request(url)
+        if self.cookies:
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = header.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
             body = response.read().decode("utf-8")
             if "</html>" not in body:
                 raise RuntimeError(f"incomplete page ({len(body)} characters, ending {body[-300:]!r})")
@@ -264,11 +329,24 @@ class Trainee:
         return serialize_msg_to_ws_v1([json.dumps(part).encode() for part in parts], "shell")
 
     async def _send(self, message: bytes) -> None:
-        await self.socket.write_message(message, binary=True)
+        if self.closed:
+            raise ConnectionLost("the kernel's websocket is closed")
+        try:
+            await self.socket.write_message(message, binary=True)
+        except WebSocketClosedError as error:
+            raise ConnectionLost("the kernel's websocket is closed") from error
 
     async def _read(self) -> None:
+        socket = self.socket
+        try:
+            await self._read_messages(socket)
+        finally:
+            if socket is self.socket:  # not a page replaced since
+                self.closed = True  # what a browser's page notices as missed pings
+
+    async def _read_messages(self, socket) -> None:
         while True:
-            raw = await self.socket.read_message()
+            raw = await socket.read_message()
             if raw is None:
                 return
             _channel, parts = deserialize_msg_from_ws_v1(raw)
@@ -295,7 +373,8 @@ class Trainee:
             metadata={"version": "1.0.0"}))  # the widget control protocol the kernel expects  # fmt: skip
         await self._send(self._message("comm_msg", {
             "comm_id": self.control, "data": {"method": "request_states"}}))  # fmt: skip
-        await asyncio.wait_for(self.inbox.get(), STEP_TIMEOUT_S)
+        await self._wait_for(lambda: not self.inbox.empty())
+        self.inbox.get_nowait()
 
     async def _update(self, model_id: str, state: dict) -> None:
         self.states[model_id].update(state)
@@ -313,6 +392,8 @@ class Trainee:
     async def _wait_for(self, condition) -> None:
         deadline = time.monotonic() + STEP_TIMEOUT_S
         while not condition():
+            if self.closed:
+                raise ConnectionLost("the kernel's websocket closed")
             if time.monotonic() > deadline:
                 raise TimeoutError("the page did not change as expected")
             await asyncio.sleep(0.05)
@@ -348,6 +429,8 @@ class Trainee:
         draft = state.get("draft")
         if isinstance(draft, dict) and draft.get("sending") and draft.get("key"):
             self.sending_key = str(draft["key"])
+        if isinstance(draft, dict):  # the browser keeps the latest draft; an empty one is removed
+            self.kept_draft = dict(draft)
 
     def _find_any(self, trait: str, strict: bool = True) -> str | None:
         """The browser component (anywidget) whose state has ``trait``: the form ("spec") or the

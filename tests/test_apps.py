@@ -294,6 +294,21 @@ def test_a_submit_cut_off_by_a_dying_kernel_is_resent_and_stored_once(store, das
     assert page.team_result().n_respondents == 1
 
 
+def test_a_submit_stored_before_its_page_heard_of_it_is_kept_once_when_resent(store, dashboard):
+    # The server died after storing, before the page learnt a submit was under way: the browser
+    # kept only the answers. Their key was in that copy already, so resending them stores nothing new.
+    app = join(store, dashboard.session.code, "二队")
+    tick(app, {"recommend": 7, "csat": 4, "ces": 5})
+    kept = json.loads(json.dumps(app.keeper.draft))  # what the browser held when the server died
+    assert not kept["sending"] and kept["key"]
+    app.form.submit()
+    page = apps.SelfAssessmentApp(store)
+    page.keeper.token, page.keeper.restored = app.token, kept
+    assert page.form.answers == {"recommend": 7, "csat": 4, "ces": 5} and page.form.submit()
+    stored = store.submissions(dashboard.session)
+    assert len(stored) == 1 and stored["idempotency_key"].iloc[0] == kept["key"]
+
+
 def test_a_draft_from_an_earlier_day_is_not_brought_back(store, dashboard):
     app = join(store, dashboard.session.code, "一队")
     tick(app, {"recommend": 8})

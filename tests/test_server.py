@@ -75,3 +75,9 @@ def test_voila_config_pools_follow_the_class_size():
     assert config["MappingKernelManager"]["cull_interval"] <= 60
     assert {*APPS, LANDING} <= set(pools)
     assert config["Voila"]["ip"] == "0.0.0.0" and config["Voila"]["port"] == 9000
+
+
+def test_health_check_answers_without_starting_a_kernel(classroom):
+    base = classroom.url.rsplit("/voila/render", 1)[0]
+    status, body = fetch(f"{base}/voila/health")  # what load balancers and Kubernetes probes ask
+    assert status == 200 and json.loads(body) == {"ok": True}

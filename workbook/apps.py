@@ -361,6 +361,7 @@ class SelfAssessmentApp(_App):
         kept = self.form.answers if self.form is not None and self.form.instrument.id == instrument_id else {}
         self.form = InstrumentForm(
             instrument_id, lang=self.lang, on_submit=self._store_answers, on_change=self._keep_draft,
+            on_stored=self._forget_draft,
             language_switch=False,  # the page's own switch relabels the form
         )  # fmt: skip
         if kept:
@@ -379,8 +380,15 @@ class SelfAssessmentApp(_App):
             self.team, self.form.instrument.id, self.form.instrument.version, stored,
             key=key, account=account, respondent=self.respondent,
         )  # fmt: skip
-        self.keeper.draft = {}  # acknowledged: nothing in progress any more
         self._show_team_result()
+
+    def _forget_draft(self) -> None:
+        """``on_stored`` of the form: the page says "submitted", so the browser's copy can go.
+
+        Not before: a page lost between the two would otherwise keep neither the copy nor the
+        acknowledgement, and its trainee would enter and send the same answers again.
+        """
+        self.keeper.draft = {}
 
     # ------------------------------------------------------------------ the copy kept in the browser
     def _keep_draft(self, sending: str | None = None) -> None:
@@ -395,7 +403,9 @@ class SelfAssessmentApp(_App):
             "account": self.account.value,
             "segment": self.form.segment,
             "answers": self.form.answers,
-            "key": sending or self.form.key,
+            # The key these answers will be submitted with, made now: a page reopened on another
+            # server resends them with it, so a submit stored but never acknowledged is kept once.
+            "key": sending or self.form.submit_key(),
             "sending": sending is not None,
         }
 

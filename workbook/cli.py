@@ -17,6 +17,7 @@ Every command that reads the classroom store takes ``--data-dir`` / ``--database
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -42,14 +43,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from workbook.serve import ServeOptions, serve
+    from workbook.serve import PUBLIC_URL_ENV, ServeOptions, serve
 
     options = ServeOptions(
-        host=args.host, port=args.port, lab_port=args.lab_port or None, trainer_code=args.trainer_code,
+        host=args.host, port=args.port, lab_port=None if args.no_lab else args.lab_port or None,
+        trainer_code=args.trainer_code,
         verbose=args.verbose,
         data_dir=Path(args.data_dir) if args.data_dir else None, database_url=args.database_url,
         pool_size=args.pool_size, cull_idle_timeout=args.cull_idle, lab_host=args.lab_host,
-        public_url=args.public_url, allowed_hosts=tuple(args.allowed_host or ()),
+        # Behind a balancer every node hands out the balancer's address (a container gets it from
+        # its environment, like the store's URL and the trainer code).
+        public_url=args.public_url or os.environ.get(PUBLIC_URL_ENV) or None,
+        allowed_hosts=tuple(args.allowed_host or ()),
     )  # fmt: skip
     return serve(options)
 
@@ -504,6 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--lab-port", type=int, default=8888, help="JupyterLab port, 0 for none 笔记本端口 (default 8888)"
     )
     serve.add_argument(
+        "--no-lab", action="store_true",
+        help="apps only, no JupyterLab (an app node behind a load balancer) 只启动应用，不启动笔记本",
+    )  # fmt: skip
+    serve.add_argument(
         "--lab-host", default="127.0.0.1",
         help="JupyterLab's address 笔记本监听地址 (default 127.0.0.1: this computer only; it runs any code)",
     )  # fmt: skip
@@ -525,8 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--public-url",
         help="address trainees reach the apps at, for the join link and QR code, e.g. "
-        "http://10.0.0.5:8866 behind NAT or a proxy 学员访问地址 (default: this machine's address)",
-    )
+        "http://10.0.0.5:8866 behind NAT, or the load balancer's address 学员访问地址 "
+        "(default: $WORKBOOK_PUBLIC_URL, else this machine's address)",
+    )  # fmt: skip
     serve.add_argument(
         "--verbose", action="store_true", help="show the servers' logs here 显示服务日志 (else: data/server/)"
     )

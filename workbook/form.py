@@ -306,6 +306,9 @@ class InstrumentForm(_View):
     on_change : callable, optional
         Called without arguments after the person changes an answer or the segment (e.g. to
         keep a draft in the browser, :class:`BrowserDraft`).
+    on_stored : callable, optional
+        Called without arguments once a submit was stored *and* the page says so (e.g. to drop
+        that draft): whoever loses the page after this has seen the acknowledgement.
     language_switch : bool
         Show the form's own zh/en switch (an app with its own switch turns it off).
 
@@ -324,12 +327,14 @@ class InstrumentForm(_View):
         *,
         segment: str | None = None,
         on_change: Callable[[], object] | None = None,
+        on_stored: Callable[[], object] | None = None,
         language_switch: bool = True,
     ):
         super().__init__(lang)
         self.instrument = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
         self.on_submit = on_submit
         self.on_change = on_change
+        self.on_stored = on_stored
         self.language_switch = language_switch
         self.key: str | None = None
         self._key_snapshot: str | None = None
@@ -619,12 +624,34 @@ class InstrumentForm(_View):
             self._render()
             try:
                 self.on_submit(answers, self.key)
-            finally:
+            except BaseException:
                 self._busy = False
                 self._render()
+                raise
+            self._busy = False
         self._state = "submitted"
         self._render()
+        if self.on_stored is not None:
+            self.on_stored()  # after the page said "submitted": messages reach the browser in order
         return True
+
+    def submit_key(self) -> str:
+        """The idempotency key the answers on screen will be submitted with: the last one while they
+        are unchanged, a new one once any answer (or the segment) changed.
+
+        Made before the submit, so a copy of the page kept elsewhere (the browser's draft) can
+        carry it before the store is ever asked: a page reopened on another server then resends
+        these answers with this key, and the store keeps them once even if the first submit was
+        stored but never acknowledged.
+
+        >>> form = InstrumentForm("pulse", lang="en", on_submit=lambda answers, key: None)
+        >>> form.set_answers({"recommend": 9, "csat": 4, "ces": 6})
+        >>> key = form.submit_key(); _ = form.submit(); form.key == key == form.submit_key()
+        True
+        >>> form.set_answers({"csat": 5}); form.submit_key() != key
+        True
+        """
+        return self._key_for(self.answers)
 
     def _key_for(self, answers: Mapping[str, object]) -> str:
         # Same answers (and segment) as the last attempt: a retry, so the same key; otherwise a new one.

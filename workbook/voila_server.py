@@ -18,6 +18,11 @@ sends back):
 
 Static files (scripts, styles, fonts) are served by tornado's own handlers and are public anyway.
 
+One handler is added: ``GET /voila/health`` (:data:`HEALTH_PATH`) answers ``200 {"ok": true}`` as
+long as the server's event loop runs. It is what a load balancer's health check and Kubernetes'
+probes ask (see ``deploy/``): it starts no kernel and reads no file, so checking it every few
+seconds costs nothing, and it says nothing about the classroom.
+
 >>> host_allowed("127.0.0.1:8866", ["127.0.0.1", "localhost"]), host_allowed("[::1]:8866", ["::1"])
 (True, True)
 >>> host_allowed("rebind.evil.example:8866", ["127.0.0.1", "localhost"])
@@ -34,6 +39,7 @@ from collections.abc import Collection
 from urllib.parse import urlsplit
 
 ALLOWED_HOSTS_SETTING = "workbook_allowed_hosts"
+HEALTH_PATH = "/voila/health"  # for load balancers and probes: 200 while the server answers
 
 
 def host_name(value: str) -> str:
@@ -100,20 +106,42 @@ async def _prepare_page(self, *args, **kwargs):
     return result
 
 
-_jupyter_check_host = _voila_prepare = None
+def _health_handler():
+    """The tornado handler of :data:`HEALTH_PATH` (made on first use: tornado loads with Voilà)."""
+    from tornado.web import RequestHandler
+
+    class HealthHandler(RequestHandler):
+        def get(self) -> None:
+            self.set_header("Cache-Control", "no-store")
+            self.finish({"ok": True})
+
+    return HealthHandler
+
+
+def _init_handlers(self) -> list:
+    """``Voila.init_handlers`` with :data:`HEALTH_PATH` first, before any catch-all route."""
+    from jupyter_server.utils import url_path_join
+
+    return [(url_path_join(self.server_url, HEALTH_PATH), _health_handler()), *_voila_handlers(self)]
+
+
+_jupyter_check_host = _voila_prepare = _voila_handlers = None
 
 
 def install() -> None:
-    """Put :func:`_check_host` in place of jupyter_server's host check, and :func:`_prepare_page`
-    before Voilà's page handler (once, in this process)."""
-    global _jupyter_check_host, _voila_prepare
+    """Put :func:`_check_host` in place of jupyter_server's host check, :func:`_prepare_page`
+    before Voilà's page handler and the health check among Voilà's routes (once, in this process)."""
+    global _jupyter_check_host, _voila_prepare, _voila_handlers
     from jupyter_server.base.handlers import JupyterHandler
+    from voila.app import Voila
     from voila.handler import VoilaHandler  # the page renderer (TornadoVoilaHandler derives from it)
 
     if _jupyter_check_host is None:
         _jupyter_check_host, _voila_prepare = JupyterHandler.check_host, VoilaHandler.prepare
+        _voila_handlers = Voila.init_handlers
         JupyterHandler.check_host = _check_host
         VoilaHandler.prepare = _prepare_page
+        Voila.init_handlers = _init_handlers
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -98,13 +98,17 @@ async function reopenWhenServerAnswers(everyMs) {
   await pause(NOTICE_SHOWN_MS);
   for (;;) {
     try {
-      // Any HTTP answer means the server is back; only a network error means it is not.
-      await fetch(serverRoot() + "voila/static/", { cache: "no-store" });
-      window.location.reload();
-      return;
+      // An answer from a server means one is there (a 404 will do). A network error, or a load
+      // balancer's 502/503/504 (no app server behind it yet), means not yet.
+      const answer = await fetch(serverRoot() + "voila/static/", { cache: "no-store" });
+      if (answer.status < 500) {
+        window.location.reload();
+        return;
+      }
     } catch (error) {
-      await pause(everyMs);
+      // Not reachable yet.
     }
+    await pause(everyMs);
   }
 }
 
