@@ -276,7 +276,8 @@ class Trainee:
             self._find("Text", placeholder="留空则匿名"), {"value": f"学员{self.number:02d}"}
         )
         await self._click(self._find("Button", description="加入课堂"))
-        await self._wait_for(lambda: self._state(self._find("Dropdown")).get("_options_labels"))
+        # The team and questionnaire fields are made by the join: their widgets arrive then.
+        await self._wait_for(lambda: self._state(self._find("Dropdown", strict=False)).get("_options_labels"))
         await self._update(self._find("Combobox"), {"value": self.team})
         options = self._state(self._find("Dropdown"))["_options_labels"]
         pulse = next(i for i, text in enumerate(options) if "NPS" in text)
@@ -399,8 +400,8 @@ class Trainee:
             await asyncio.sleep(0.05)
 
     # ---- finding widgets in the states
-    def _state(self, model_id: str) -> dict:
-        return self.states[model_id]
+    def _state(self, model_id: str | None) -> dict:
+        return self.states.get(model_id, {}) if model_id else {}
 
     def _all(self, view: str) -> list[str]:
         found = [m for m, s in self.states.items() if s.get("_model_name") == f"{view}Model"]

@@ -454,7 +454,8 @@ def test_an_order_ledger_alone_gives_a_value_matrix_on_revenue_profit_and_freque
     )
     app.load_upload([{"name": "ledger.csv", "content": ledger.encode()}])
     assert app.errors.message == "" and app.mapping_box.layout.display == "none"
-    assert len(app.customers) == 8 and app.explorer.dimensions == ("revenue", "profit_contribution", "frequency")
+    assert len(app.customers) == 8
+    assert app.explorer.dimensions == ("revenue", "profit_contribution", "frequency")
     assert app.explorer.weights == {"revenue": 0.35, "profit_contribution": 0.4, "frequency": 0.25}
     assert "An order ledger" in app.source.value and "purchase frequency" in app.source.value
     assert int(app.explorer.counts.sum()) == 8 and app.explorer.chart.value[:4] == b"\x89PNG"
