@@ -282,6 +282,7 @@ class Trainee:
         options = self._state(self._find("Dropdown"))["_options_labels"]
         pulse = next(i for i, text in enumerate(options) if "NPS" in text)
         await self._update(self._find("Dropdown"), {"index": pulse})
+        await self._wait_for(lambda: self._find("Button", strict=False, description="开始填写"))
         await self._click(self._find("Button", description="开始填写"))
         await self._wait_for(lambda: self._find_any("spec", strict=False))
 
