@@ -272,9 +272,7 @@ class Trainee:
     async def _join(self) -> None:
         """Type the session code and a name, join, name the team, pick the pulse survey, start."""
         await self._update(self._find("Text", placeholder="例如 AB3K9Z"), {"value": self.code})
-        await self._update(
-            self._find("Text", placeholder="留空则匿名"), {"value": f"学员{self.number:02d}"}
-        )
+        await self._update(self._find("Text", placeholder="留空则匿名"), {"value": f"学员{self.number:02d}"})
         await self._click(self._find("Button", description="加入课堂"))
         # The team and questionnaire fields are made by the join: their widgets arrive then.
         await self._wait_for(lambda: self._state(self._find("Dropdown", strict=False)).get("_options_labels"))

@@ -44,8 +44,15 @@ def repo_characters() -> set[str]:
 def rename(font) -> None:
     """Give the subset its own family name (name table and CFF), as the OFL asks of modified fonts."""
     postscript = NEW_FAMILY.replace(" ", "") + "-Regular"
-    names = {1: NEW_FAMILY, 16: NEW_FAMILY, 2: "Regular", 17: "Regular",
-             4: f"{NEW_FAMILY} Regular", 6: postscript, 3: f"{postscript};subset"}
+    names = {
+        1: NEW_FAMILY,
+        16: NEW_FAMILY,
+        2: "Regular",
+        17: "Regular",
+        4: f"{NEW_FAMILY} Regular",
+        6: postscript,
+        3: f"{postscript};subset",
+    }
     for record in font["name"].names:
         if record.nameID in names:
             record.string = names[record.nameID]

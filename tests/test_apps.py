@@ -464,8 +464,13 @@ def test_an_order_ledger_alone_gives_a_value_matrix_on_revenue_profit_and_freque
     assert scored.loc["C007", "frequency"] == 4 and scored.loc["C007", "avg_spend"] == 7000
     assert scored.loc["C007", "value_score"] == 98.4 and scored.loc["C007", "value_tier"] == "high"
     app.use_sample()  # back to the sample: the five dimensions again
-    assert app.explorer.dimensions == ("purchase_potential", "profit_contribution", "loyalty", "cooperation",
-                                       "referral")
+    assert app.explorer.dimensions == (
+        "purchase_potential",
+        "profit_contribution",
+        "loyalty",
+        "cooperation",
+        "referral",
+    )
 
 
 def test_download_is_an_excel_file_with_formulas_neutralised():

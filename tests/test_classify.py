@@ -15,9 +15,18 @@ from workbook.errors import WorkbookInputError
 AS_OF = pd.Timestamp("2026-06-30")
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 DEFAULTS = {
-    "orders_12m": 0, "enquiries_12m": 0, "satisfaction": 3, "joint_projects": 0, "contacts_decision": 0,
-    "contacts_management": 0, "contacts_operational": 0, "first_purchase_date": None,
-    "last_purchase_date": None, "gross_profit_12m": 0.0, "revenue_12m": 0.0, "member": False,
+    "orders_12m": 0,
+    "enquiries_12m": 0,
+    "satisfaction": 3,
+    "joint_projects": 0,
+    "contacts_decision": 0,
+    "contacts_management": 0,
+    "contacts_operational": 0,
+    "first_purchase_date": None,
+    "last_purchase_date": None,
+    "gross_profit_12m": 0.0,
+    "revenue_12m": 0.0,
+    "member": False,
     "needs_documented": False,
 }
 
@@ -30,8 +39,9 @@ def chinese():
 
 def table(*rows: dict, index=None) -> pd.DataFrame:
     """Customers with every column the classifications read; unnamed columns take DEFAULTS."""
-    frame = pd.DataFrame([{"customer_id": f"C{i + 1:02d}", **DEFAULTS, **row} for i, row in enumerate(rows)],
-                         index=index)
+    frame = pd.DataFrame(
+        [{"customer_id": f"C{i + 1:02d}", **DEFAULTS, **row} for i, row in enumerate(rows)], index=index
+    )
     for column in ("first_purchase_date", "last_purchase_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -48,18 +58,38 @@ def error_of(call, *args, **kwargs) -> WorkbookInputError:
 LADDER = table(
     # joint 1 ≥ 1, decision 1 ≥ 1, orders 6 ≥ 6, first purchase 2024-06-30 = exactly 24 months before
     # 2026-06-30 → tenure reached; shown as 730 days / 365.25 = 1.9986 → "2.0" years.
-    {"joint_projects": 1, "contacts_decision": 1, "orders_12m": 6, "satisfaction": 5,
-     "first_purchase_date": "2024-06-30", "last_purchase_date": "2026-06-15"},
+    {
+        "joint_projects": 1,
+        "contacts_decision": 1,
+        "orders_12m": 6,
+        "satisfaction": 5,
+        "first_purchase_date": "2024-06-30",
+        "last_purchase_date": "2026-06-15",
+    },
     # the same one day later (2024-07-01): tenure missed → not partner, not loyal; 6 ≥ 3 orders and
     # 2026-06-15 is 15 days ago ≤ 180 → active.
-    {"joint_projects": 1, "contacts_decision": 1, "orders_12m": 6, "satisfaction": 5,
-     "first_purchase_date": "2024-07-01", "last_purchase_date": "2026-06-15"},
+    {
+        "joint_projects": 1,
+        "contacts_decision": 1,
+        "orders_12m": 6,
+        "satisfaction": 5,
+        "first_purchase_date": "2024-07-01",
+        "last_purchase_date": "2026-06-15",
+    },
     # 8 ≥ 6 orders, 2023-04-01 → 2026-06-30 = 1096 + 90 = 1186 days = 3.247 years ≥ 2, satisfaction 4 ≥ 4.
-    {"orders_12m": 8, "satisfaction": 4,
-     "first_purchase_date": "2023-04-01", "last_purchase_date": "2026-06-01"},
+    {
+        "orders_12m": 8,
+        "satisfaction": 4,
+        "first_purchase_date": "2023-04-01",
+        "last_purchase_date": "2026-06-01",
+    },
     # satisfaction 3 < 4 → not loyal; last purchase 2026-01-01: 31+28+31+30+31+29 = 180 days ≤ 180 → active.
-    {"orders_12m": 8, "satisfaction": 3,
-     "first_purchase_date": "2023-04-01", "last_purchase_date": "2026-01-01"},
+    {
+        "orders_12m": 8,
+        "satisfaction": 3,
+        "first_purchase_date": "2023-04-01",
+        "last_purchase_date": "2026-01-01",
+    },
     # 3 orders but 2025-12-31 is 181 days ago > 180 → not active; 3 ≥ 1 order → initial contact.
     {"orders_12m": 3, "first_purchase_date": "2025-01-01", "last_purchase_date": "2025-12-31"},
     # no order, 1 enquiry ≥ 1 → initial contact.
@@ -71,10 +101,18 @@ LADDER = table(
 
 def test_ladder_hand_worked_example():
     result = classify.relationship_level(LADDER, as_of="2026-06-30")
-    assert result["level"].tolist() == ["strategic_partner", "active", "loyal", "active", "initial_contact",
-                                        "initial_contact", "prospect"]
-    assert result["reason"][0] == ("联合项目 1 个 ≥ 1，决策层联系人 1 人 ≥ 1，"
-                                   "近12月订单 6 次 ≥ 6，合作 2.0 年 ≥ 2 年")
+    assert result["level"].tolist() == [
+        "strategic_partner",
+        "active",
+        "loyal",
+        "active",
+        "initial_contact",
+        "initial_contact",
+        "prospect",
+    ]
+    assert result["reason"][0] == (
+        "联合项目 1 个 ≥ 1，决策层联系人 1 人 ≥ 1，近12月订单 6 次 ≥ 6，合作 2.0 年 ≥ 2 年"
+    )
     assert result["reason"][2] == "近12月订单 8 次 ≥ 6，合作 3.2 年 ≥ 2 年，满意度 4 ≥ 4"
     assert result["reason"][3] == "近12月订单 8 次 ≥ 3，最近一次购买在 180 天前 ≤ 180 天"
     assert result["reason"][6] == "近12月订单 0 次 < 1，询价 0 次 < 1：尚无购买或询价"
@@ -84,8 +122,9 @@ def test_ladder_hand_worked_example():
 def test_ladder_reason_in_english_and_level_dtype():
     with i18n.language("en"):
         result = classify.relationship_level(LADDER, as_of=AS_OF)
-    assert result["reason"][2] == ("orders in the last 12 months 8 ≥ 6, years as a customer 3.2 ≥ 2, "
-                                   "satisfaction 4 ≥ 4")
+    assert result["reason"][2] == (
+        "orders in the last 12 months 8 ≥ 6, years as a customer 3.2 ≥ 2, satisfaction 4 ≥ 4"
+    )
     assert result["level"].dtype == classify.LEVEL_DTYPE and result["level"].cat.ordered
     assert result["level"][0] > result["level"][2] > result["level"][1]  # partner > loyal > active
 
@@ -109,16 +148,27 @@ def test_rules_are_configurable_by_object_or_dict():
 def test_fractional_tenure_is_counted_in_calendar_months():
     # 1.5 years = 18 months: first purchase on or before 2024-12-30 (2026-06-30 minus 18 months).
     rules = classify.LadderRules(loyal_min_tenure_years=1.5)
-    frame = table(*({"orders_12m": 8, "satisfaction": 4, "first_purchase_date": day,
-                     "last_purchase_date": "2026-06-01"} for day in ("2024-12-30", "2024-12-31")))
+    frame = table(
+        *(
+            {
+                "orders_12m": 8,
+                "satisfaction": 4,
+                "first_purchase_date": day,
+                "last_purchase_date": "2026-06-01",
+            }
+            for day in ("2024-12-30", "2024-12-31")
+        )
+    )
     assert classify.relationship_level(frame, rules, as_of=AS_OF)["level"].tolist() == ["loyal", "active"]
 
 
 def test_as_of_defaults_to_latest_purchase_in_the_table():
     # Latest last purchase 2026-06-20; 2025-12-31 → 2026-06-20 is 171 days ≤ 180 → active.
     # With as_of 2026-06-30 it is 181 days → only initial contact.
-    frame = table({"orders_12m": 3, "last_purchase_date": "2026-06-20", "first_purchase_date": "2026-01-01"},
-                  {"orders_12m": 3, "last_purchase_date": "2025-12-31", "first_purchase_date": "2025-01-01"})
+    frame = table(
+        {"orders_12m": 3, "last_purchase_date": "2026-06-20", "first_purchase_date": "2026-01-01"},
+        {"orders_12m": 3, "last_purchase_date": "2025-12-31", "first_purchase_date": "2025-01-01"},
+    )
     assert classify.relationship_level(frame)["level"][1] == "active"
     assert classify.relationship_level(frame, as_of="2026-06-30")["level"][1] == "initial_contact"
 
@@ -144,15 +194,18 @@ def test_index_kept_input_untouched_and_fast_path():
     assert list(result.index) == list(frame.index) and list(result.columns) == ["level"]
 
 
-@pytest.mark.parametrize(("rules", "key"), [
-    ({"active_min_orders": -1}, "classify.rule_negative"),
-    ({"loyal_min_satisfaction": 7}, "classify.rule_out_of_range"),
-    ({"active_min_orders": "three"}, "classify.rule_not_number"),
-    ({"active_max_recency_days": float("nan")}, "classify.rule_not_number"),
-    ({"active_min_orders": True}, "classify.rule_not_number"),
-    ({"minimum_orders": 3}, "classify.rule_unknown"),
-    ([3, 6], "classify.rules_type"),
-])
+@pytest.mark.parametrize(
+    ("rules", "key"),
+    [
+        ({"active_min_orders": -1}, "classify.rule_negative"),
+        ({"loyal_min_satisfaction": 7}, "classify.rule_out_of_range"),
+        ({"active_min_orders": "three"}, "classify.rule_not_number"),
+        ({"active_max_recency_days": float("nan")}, "classify.rule_not_number"),
+        ({"active_min_orders": True}, "classify.rule_not_number"),
+        ({"minimum_orders": 3}, "classify.rule_unknown"),
+        ([3, 6], "classify.rules_type"),
+    ],
+)
 def test_nonsense_rules_are_refused(rules, key):
     err = error_of(classify.relationship_level, LADDER, rules, as_of=AS_OF)
     assert err.keys == [key] and err.source == "rules"
@@ -201,8 +254,10 @@ def test_abc_hand_worked_five_customers():
     assert result["reason"][1] == "近12月毛利 30，排名 2/5；排在前面的客户合计占 50.0%，未达 80% → A 类"
     with i18n.language("en"):
         reason = classify.value_tier_abc(abc_frame([50, 30, 10, 5, 5]))["reason"][2]
-    assert reason == ("gross profit (12 months) 10, rank 3/5; customers ranked above make 80.0% "
-                      "of the total, at least 80% but below 95% → class B")
+    assert reason == (
+        "gross profit (12 months) 10, rank 3/5; customers ranked above make 80.0% "
+        "of the total, at least 80% but below 95% → class B"
+    )
 
 
 def test_abc_ties_follow_customer_id_not_row_order():
@@ -288,10 +343,13 @@ def test_behaviour_boundaries():
     result = classify.behaviour_status(table(*({"last_purchase_date": d} for d in days)), as_of=AS_OF)
     assert result["behaviour"].tolist() == ["active", "potential", "potential", "churned", "potential"]
     assert result["recency_days"].tolist()[:4] == [90, 91, 365, 366]
-    assert result["reason"].tolist() == ["最近一次购买在 90 天前 ≤ 90 天",
-                                         "最近一次购买在 91 天前，超过 90 天但未超过 365 天",
-                                         "最近一次购买在 365 天前，超过 90 天但未超过 365 天",
-                                         "最近一次购买在 366 天前 > 365 天", "尚未购买，仍可争取"]
+    assert result["reason"].tolist() == [
+        "最近一次购买在 90 天前 ≤ 90 天",
+        "最近一次购买在 91 天前，超过 90 天但未超过 365 天",
+        "最近一次购买在 365 天前，超过 90 天但未超过 365 天",
+        "最近一次购买在 366 天前 > 365 天",
+        "尚未购买，仍可争取",
+    ]
 
 
 def test_behaviour_custom_days_and_errors():
@@ -307,8 +365,12 @@ def test_behaviour_custom_days_and_errors():
 
 
 def test_needs_type_rule():
-    frame = table({"needs_documented": True, "enquiries_12m": 0}, {"enquiries_12m": 2}, {"enquiries_12m": 0},
-                  {"enquiries_12m": 1})
+    frame = table(
+        {"needs_documented": True, "enquiries_12m": 0},
+        {"enquiries_12m": 2},
+        {"enquiries_12m": 0},
+        {"enquiries_12m": 1},
+    )
     frame["needs_documented"] = pd.array([True, False, pd.NA, False], dtype="boolean")  # NA = not documented
     result = classify.needs_type(frame)
     assert result["needs"].tolist() == ["explicit", "fuzzy", "latent", "fuzzy"]
@@ -332,8 +394,14 @@ def test_customer_type_precedence():
     )
     tiers = pd.Series(["high", "high", "low", "low", "mid", "mid"])
     result = classify.customer_type(frame, tiers)
-    assert result["customer_type"].tolist() == ["high_value", "high_value", "member", "prospect", "one_off",
-                                                "regular"]
+    assert result["customer_type"].tolist() == [
+        "high_value",
+        "high_value",
+        "member",
+        "prospect",
+        "one_off",
+        "regular",
+    ]
     assert result["reason"][4] == "非会员，只在 2026-02-01 这一天购买过"
 
 
@@ -357,8 +425,16 @@ RFM_MONEY = [900, 100, 800, 200, 700, 300, 600, 400, 500, 1000]
 #   frequency: c01 (1 order) p0 … c10 p9
 #   monetary ascending: c02 100 p0, c04 200 p1, c06 p2, c08 p3, c09 p4, c07 p5, c05 p6, c03 p7, c01 p8, c10 p9
 RFM_EXPECTED = {  # customer: (R, F, M)
-    "c01": (5, 1, 5), "c02": (5, 1, 1), "c03": (4, 2, 4), "c04": (4, 2, 1), "c05": (3, 3, 4),
-    "c06": (3, 3, 2), "c07": (2, 4, 3), "c08": (2, 4, 2), "c09": (1, 5, 3), "c10": (1, 5, 5),
+    "c01": (5, 1, 5),
+    "c02": (5, 1, 1),
+    "c03": (4, 2, 4),
+    "c04": (4, 2, 1),
+    "c05": (3, 3, 4),
+    "c06": (3, 3, 2),
+    "c07": (2, 4, 3),
+    "c08": (2, 4, 2),
+    "c09": (1, 5, 3),
+    "c10": (1, 5, 5),
 }
 
 
@@ -388,8 +464,18 @@ def test_rfm_segments_of_the_ten():
     # Default grid: R5 F1 new; R4 F2 potential loyalist; R3 F3 need attention; R2 F4 at risk;
     # R1 F5 can't lose.
     segments = classify.rfm_segment(classify.rfm_scores(rfm_transactions(), as_of=AS_OF))["segment"]
-    assert segments.tolist() == ["new", "new", "potential_loyalist", "potential_loyalist", "need_attention",
-                                 "need_attention", "at_risk", "at_risk", "cant_lose", "cant_lose"]
+    assert segments.tolist() == [
+        "new",
+        "new",
+        "potential_loyalist",
+        "potential_loyalist",
+        "need_attention",
+        "need_attention",
+        "at_risk",
+        "at_risk",
+        "cant_lose",
+        "cant_lose",
+    ]
 
 
 def test_rfm_window_and_default_as_of():
@@ -412,8 +498,9 @@ def test_rfm_ties_are_broken_by_customer_id():
 
 def test_rfm_with_fewer_than_five_customers():
     # n = 3: 1 + ⌊5·p/3⌋ for p = 0, 1, 2 → 1 + 0, 1 + 1 (1.67), 1 + 3 (3.33) = 1, 2, 4.
-    orders = pd.DataFrame({"customer_id": ["x", "y", "z"], "order_date": [AS_OF] * 3,
-                           "amount": [10.0, 30, 20]})
+    orders = pd.DataFrame(
+        {"customer_id": ["x", "y", "z"], "order_date": [AS_OF] * 3, "amount": [10.0, 30, 20]}
+    )
     assert classify.rfm_scores(orders)["m_score"].tolist() == [1, 4, 2]
     single = classify.rfm_scores(orders.iloc[:1])
     assert single["rfm_cell"].tolist() == [111]
@@ -424,8 +511,11 @@ def test_rfm_with_fewer_than_five_customers():
 def test_rfm_categorical_ids_give_the_same_scores():
     plain = rfm_transactions()
     as_category = plain.assign(customer_id=plain["customer_id"].astype("category"))
-    pd.testing.assert_frame_equal(classify.rfm_scores(as_category, as_of=AS_OF),
-                                  classify.rfm_scores(plain, as_of=AS_OF), check_index_type=False)
+    pd.testing.assert_frame_equal(
+        classify.rfm_scores(as_category, as_of=AS_OF),
+        classify.rfm_scores(plain, as_of=AS_OF),
+        check_index_type=False,
+    )
 
 
 def test_rfm_bad_transactions():
@@ -446,9 +536,12 @@ def test_rfm_from_customers():
     # Recency 10, 40, never; orders 5, 5, 0; revenue 900, 100, 0. n = 3 → scores 1, 2, 4 by position.
     # R: never (worst) p0, 40 days p1, 10 days p2 → 4, 2, 1.  F: ties 5 = 5 go by id (C01 < C02):
     # C03 p0, C01 p1, C02 p2 → 2, 4, 1.  M: 900, 100, 0 → p2, p1, p0 → 4, 2, 1.
-    frame = table({"orders_12m": 5, "revenue_12m": 900.0, "last_purchase_date": "2026-06-20"},
-                  {"orders_12m": 5, "revenue_12m": 100.0, "last_purchase_date": "2026-05-21"},
-                  {"orders_12m": 0, "revenue_12m": 0.0}, index=[7, 8, 9])
+    frame = table(
+        {"orders_12m": 5, "revenue_12m": 900.0, "last_purchase_date": "2026-06-20"},
+        {"orders_12m": 5, "revenue_12m": 100.0, "last_purchase_date": "2026-05-21"},
+        {"orders_12m": 0, "revenue_12m": 0.0},
+        index=[7, 8, 9],
+    )
     scores = classify.rfm_from_customers(frame, as_of=AS_OF)
     assert list(scores.index) == [7, 8, 9]
     assert scores["rfm_cell"].tolist() == [424, 242, 111]
@@ -526,8 +619,10 @@ def test_user_map_with_an_overlap_names_the_cells_and_segments():
 
 
 def test_user_map_with_gap_and_overlap_reports_both():
-    both = {**{k: v for k, v in classify.DEFAULT_RFM_SEGMENTS.items() if k != "hibernating"},
-            "big": (((1, 2), (1, 2), None), ((1, 2), (3, 3), None))}  # replaces hibernating, adds R1–2 F3
+    both = {
+        **{k: v for k, v in classify.DEFAULT_RFM_SEGMENTS.items() if k != "hibernating"},
+        "big": (((1, 2), (1, 2), None), ((1, 2), (3, 3), None)),
+    }  # replaces hibernating, adds R1–2 F3
     err = error_of(classify.rfm_segment_table, both)
     assert err.keys == ["classify.rfm_map_overlap"]  # R1–2 F3 claimed by at_risk and big
     assert err.problems[0].params["n"] == 10  # 2 R × 1 F × 5 M
@@ -538,16 +633,24 @@ def test_user_map_with_gap_and_overlap_reports_both():
 
 def test_user_map_in_string_form():
     # "4-5", "*" and single boxes are accepted; this map is the default grid written differently.
-    spelled = {"champions": (5, "4-5", "*"), "loyal": ("3-4", "4-5", None),
-               "potential_loyalist": ("4-5", "2-3", "*"), "new": (5, 1, "*"), "promising": (4, 1, "*"),
-               "need_attention": (3, 3, "*"), "about_to_sleep": (3, "1-2", "*"),
-               "at_risk": ("1-2", "3-4", "*"), "cant_lose": ("1-2", 5, "*"),
-               "hibernating": [("1-2", "1-2", "*")]}
+    spelled = {
+        "champions": (5, "4-5", "*"),
+        "loyal": ("3-4", "4-5", None),
+        "potential_loyalist": ("4-5", "2-3", "*"),
+        "new": (5, 1, "*"),
+        "promising": (4, 1, "*"),
+        "need_attention": (3, 3, "*"),
+        "about_to_sleep": (3, "1-2", "*"),
+        "at_risk": ("1-2", "3-4", "*"),
+        "cant_lose": ("1-2", 5, "*"),
+        "hibernating": [("1-2", "1-2", "*")],
+    }
     pd.testing.assert_frame_equal(classify.rfm_segment_table(spelled), classify.rfm_segment_table())
 
 
-@pytest.mark.parametrize("box", [(0, 1, 1), (6, 1, 1), ((3, 2), 1, 1), ("x", 1, 1), (1, 2), "555",
-                                 (1.5, 1, 1)])
+@pytest.mark.parametrize(
+    "box", [(0, 1, 1), (6, 1, 1), ((3, 2), 1, 1), ("x", 1, 1), (1, 2), "555", (1.5, 1, 1)]
+)
 def test_user_map_with_unreadable_box(box):
     bad = {**classify.DEFAULT_RFM_SEGMENTS, "odd": (box,)}
     err = error_of(classify.rfm_segment_table, bad)
@@ -571,10 +674,12 @@ def test_segment_refuses_scores_outside_1_to_5():
 
 
 def snapshots():
-    before = pd.DataFrame({"customer_id": ["a", "b", "c", "e"],
-                           "level": ["active", "loyal", "active", "prospect"]})
-    after = pd.DataFrame({"customer_id": ["e", "a", "b", "d"],
-                          "level": ["active", "loyal", "loyal", "active"]})
+    before = pd.DataFrame(
+        {"customer_id": ["a", "b", "c", "e"], "level": ["active", "loyal", "active", "prospect"]}
+    )
+    after = pd.DataFrame(
+        {"customer_id": ["e", "a", "b", "d"], "level": ["active", "loyal", "loyal", "active"]}
+    )
     return before, after
 
 
@@ -648,9 +753,11 @@ def test_migration_errors():
 
 
 def test_contact_coverage_hand_worked():
-    frame = table({"contacts_decision": 1, "contacts_management": 2, "contacts_operational": 3},
-                  {"contacts_decision": 0, "contacts_management": 1, "contacts_operational": 4},
-                  {})
+    frame = table(
+        {"contacts_decision": 1, "contacts_management": 2, "contacts_operational": 3},
+        {"contacts_decision": 0, "contacts_management": 1, "contacts_operational": 4},
+        {},
+    )
     result = classify.contact_coverage(frame)
     assert result["layers_covered"].tolist() == [3, 2, 0]
     assert result["coverage"].tolist() == pytest.approx([1, 2 / 3, 0])
@@ -674,12 +781,19 @@ def test_contact_coverage_custom_layers_and_errors():
 # ================================================================ catalogue
 
 
-@pytest.mark.parametrize(("group", "codes"), [
-    ("level", classify.LEVELS), ("value_tier", classify.VALUE_TIERS), ("behaviour", classify.BEHAVIOURS),
-    ("needs", classify.NEEDS_TYPES), ("customer_type", classify.CUSTOMER_TYPES),
-    ("rfm_segment", tuple(classify.DEFAULT_RFM_SEGMENTS)), ("layer", classify.LAYERS),
-    ("migration", ("new", "lost", "stayed", "upgraded", "downgraded")),
-])
+@pytest.mark.parametrize(
+    ("group", "codes"),
+    [
+        ("level", classify.LEVELS),
+        ("value_tier", classify.VALUE_TIERS),
+        ("behaviour", classify.BEHAVIOURS),
+        ("needs", classify.NEEDS_TYPES),
+        ("customer_type", classify.CUSTOMER_TYPES),
+        ("rfm_segment", tuple(classify.DEFAULT_RFM_SEGMENTS)),
+        ("layer", classify.LAYERS),
+        ("migration", ("new", "lost", "stayed", "upgraded", "downgraded")),
+    ],
+)
 def test_every_code_has_a_display_name_in_both_languages(group, codes):
     for code in codes:
         assert re.search(r"[\u4e00-\u9fff]", i18n.label(group, code, "zh")), (group, code)
@@ -711,13 +825,15 @@ def test_reasons_render_the_same_by_either_strategy():
 
 def test_explain_false_leaves_out_the_reason():
     frame = LADDER
-    outputs = [classify.relationship_level(frame, as_of=AS_OF, explain=False),
-               classify.value_tier_abc(frame.assign(gross_profit_12m=1.0), explain=False),
-               classify.value_tier_quantile(frame, explain=False),
-               classify.behaviour_status(frame, as_of=AS_OF, explain=False),
-               classify.needs_type(frame, explain=False), classify.customer_type(frame.assign(
-                   gross_profit_12m=1.0), explain=False),
-               classify.contact_coverage(frame, explain=False)]
+    outputs = [
+        classify.relationship_level(frame, as_of=AS_OF, explain=False),
+        classify.value_tier_abc(frame.assign(gross_profit_12m=1.0), explain=False),
+        classify.value_tier_quantile(frame, explain=False),
+        classify.behaviour_status(frame, as_of=AS_OF, explain=False),
+        classify.needs_type(frame, explain=False),
+        classify.customer_type(frame.assign(gross_profit_12m=1.0), explain=False),
+        classify.contact_coverage(frame, explain=False),
+    ]
     assert all("reason" not in out.columns and len(out) == len(frame) for out in outputs)
 
 
@@ -725,18 +841,39 @@ def test_explain_false_leaves_out_the_reason():
 
 day_offsets = st.one_of(st.none(), st.integers(0, 2000))
 customer_rows = st.lists(
-    st.tuples(st.integers(0, 12), st.integers(0, 3), st.integers(1, 5), st.integers(0, 2), st.integers(0, 2),
-              day_offsets, st.integers(0, 400), st.integers(-50, 500)),
-    min_size=1, max_size=25)
+    st.tuples(
+        st.integers(0, 12),
+        st.integers(0, 3),
+        st.integers(1, 5),
+        st.integers(0, 2),
+        st.integers(0, 2),
+        day_offsets,
+        st.integers(0, 400),
+        st.integers(-50, 500),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 def random_customers(rows) -> pd.DataFrame:
     firsts = [None if r[5] is None else AS_OF - pd.Timedelta(days=r[5] + r[6]) for r in rows]
     lasts = [None if r[5] is None else AS_OF - pd.Timedelta(days=r[6]) for r in rows]
-    return table(*({"orders_12m": r[0], "enquiries_12m": r[1], "satisfaction": r[2], "joint_projects": r[3],
-                    "contacts_decision": r[4], "first_purchase_date": f, "last_purchase_date": last,
-                    "gross_profit_12m": float(r[7]) + 1000.0 * (i == 0)}
-                   for i, (r, f, last) in enumerate(zip(rows, firsts, lasts, strict=True))))
+    return table(
+        *(
+            {
+                "orders_12m": r[0],
+                "enquiries_12m": r[1],
+                "satisfaction": r[2],
+                "joint_projects": r[3],
+                "contacts_decision": r[4],
+                "first_purchase_date": f,
+                "last_purchase_date": last,
+                "gross_profit_12m": float(r[7]) + 1000.0 * (i == 0),
+            }
+            for i, (r, f, last) in enumerate(zip(rows, firsts, lasts, strict=True))
+        )
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -747,10 +884,16 @@ def test_permuting_rows_only_permutes_the_results(rows, rnd):
     rnd.shuffle(order)
     shuffled = frame.loc[order]
     kept = shuffled.copy()
-    for func in (lambda f: classify.relationship_level(f, as_of=AS_OF), classify.value_tier_abc,
-                 classify.value_tier_quantile, lambda f: classify.behaviour_status(f, as_of=AS_OF),
-                 classify.needs_type, classify.customer_type, classify.contact_coverage,
-                 lambda f: classify.rfm_from_customers(f, as_of=AS_OF)):
+    for func in (
+        lambda f: classify.relationship_level(f, as_of=AS_OF),
+        classify.value_tier_abc,
+        classify.value_tier_quantile,
+        lambda f: classify.behaviour_status(f, as_of=AS_OF),
+        classify.needs_type,
+        classify.customer_type,
+        classify.contact_coverage,
+        lambda f: classify.rfm_from_customers(f, as_of=AS_OF),
+    ):
         pd.testing.assert_frame_equal(func(shuffled), func(frame).loc[order])
     pd.testing.assert_frame_equal(shuffled, kept)  # input never mutated
 
@@ -770,16 +913,21 @@ def test_value_tiers_are_monotone_in_the_value(values):
     assert abc["value_tier"][0] == "high"  # the largest customer is always class A
 
 
-orders_strategy = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 800), st.floats(0.01, 1e5)),
-                           min_size=1, max_size=80)
+orders_strategy = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(0, 800), st.floats(0.01, 1e5)), min_size=1, max_size=80
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(orders_strategy, st.randoms(use_true_random=False))
 def test_rfm_scores_properties(rows, rnd):
-    orders = pd.DataFrame({"customer_id": [f"c{r[0]:02d}" for r in rows],
-                           "order_date": [AS_OF - pd.Timedelta(days=r[1]) for r in rows],
-                           "amount": [r[2] for r in rows]})
+    orders = pd.DataFrame(
+        {
+            "customer_id": [f"c{r[0]:02d}" for r in rows],
+            "order_date": [AS_OF - pd.Timedelta(days=r[1]) for r in rows],
+            "amount": [r[2] for r in rows],
+        }
+    )
     kept = orders.copy()
     scores = classify.rfm_scores(orders, as_of=AS_OF)
     pd.testing.assert_frame_equal(orders, kept)
@@ -810,6 +958,10 @@ def test_sample_customers_classify_end_to_end():
     tiers = classify.value_tier_abc(customers)
     top = tiers["value_tier"] == "high"
     assert customers.loc[top, "gross_profit_12m"].sum() / customers["gross_profit_12m"].sum() >= 0.8
-    for frame in (classify.behaviour_status(customers, as_of=AS_OF), classify.needs_type(customers),
-                  classify.customer_type(customers), classify.contact_coverage(customers)):
+    for frame in (
+        classify.behaviour_status(customers, as_of=AS_OF),
+        classify.needs_type(customers),
+        classify.customer_type(customers),
+        classify.contact_coverage(customers),
+    ):
         assert len(frame) == len(customers) and frame["reason"].notna().all()

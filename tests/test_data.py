@@ -33,9 +33,17 @@ def load_error(source, **kw) -> WorkbookInputError:
 
 def test_minimal_chinese_file_loads_with_canonical_columns_and_types():
     frame = data.load_customers(csv_text(*ROWS).encode(), name="客户.csv")
-    assert list(frame.columns) == ["customer_id", "name", "first_purchase_date", "last_purchase_date",
-                                   "orders_12m", "revenue_12m", "gross_profit_12m", "satisfaction",
-                                   "recommend_score"]
+    assert list(frame.columns) == [
+        "customer_id",
+        "name",
+        "first_purchase_date",
+        "last_purchase_date",
+        "orders_12m",
+        "revenue_12m",
+        "gross_profit_12m",
+        "satisfaction",
+        "recommend_score",
+    ]
     assert frame["orders_12m"].dtype == "int64" and frame["satisfaction"].tolist() == [5, 3, 4]
     assert frame["revenue_12m"].tolist() == [120000.5, 8000.0, 0.0]
     first = frame["first_purchase_date"].tolist()
@@ -58,15 +66,25 @@ def test_excel_unicode_text_is_utf16_with_tabs():
 
 
 def test_english_headers_and_dataframe_source():
-    english = pd.DataFrame({"Customer_ID": ["a"], "name": ["甲"], "First Purchase Date": ["2025-01-01"],
-                            "last_purchase_date": ["2025-02-01"], "orders_12m": [1], "revenue_12m": [10.0],
-                            "gross_profit_12m": [2.0], "satisfaction": [4], "recommend_score": [10]})
+    english = pd.DataFrame(
+        {
+            "Customer_ID": ["a"],
+            "name": ["甲"],
+            "First Purchase Date": ["2025-01-01"],
+            "last_purchase_date": ["2025-02-01"],
+            "orders_12m": [1],
+            "revenue_12m": [10.0],
+            "gross_profit_12m": [2.0],
+            "satisfaction": [4],
+            "recommend_score": [10],
+        }
+    )
     frame = data.load_customers(english)
     assert frame.loc[0, "customer_id"] == "a" and frame.loc[0, "recommend_score"] == 10
 
 
 def test_people_written_numbers_and_dates():
-    row = "Ｃ００９ ,某公司,2026.01.05,20260301,１２,1.2万,\"¥1,234.50\",4,8"
+    row = 'Ｃ００９ ,某公司,2026.01.05,20260301,１２,1.2万,"¥1,234.50",4,8'
     frame = data.load_customers(csv_text(row).encode(), name="x.csv")
     assert frame.loc[0, "customer_id"] == "C009"  # full-width folded, spaces stripped
     assert frame.loc[0, "orders_12m"] == 12
@@ -132,8 +150,14 @@ def test_several_problems_reported_at_once_in_file_order():
         "C001,乙,2024-01-05,2023-01-01,2,abc,1500,3,11",
     ]
     err = load_error(csv_text(*bad).encode(), name="customers.csv")
-    assert err.keys == ["data.duplicate_ids", "data.last_before_first", "data.not_integer",
-                        "data.not_number", "data.out_of_range", "data.out_of_range"]
+    assert err.keys == [
+        "data.duplicate_ids",
+        "data.last_before_first",
+        "data.not_integer",
+        "data.not_number",
+        "data.out_of_range",
+        "data.out_of_range",
+    ]
     zh = err.message("zh")
     assert zh.startswith("customers.csv：发现 6 处问题")
     assert "列「满意度」，第 2 行：数值 6 超出范围，应在 1–5 之间。" in zh
@@ -168,16 +192,19 @@ def test_unreadable_cells_are_not_also_reported_as_empty():
     assert err.keys == ["data.not_integer"]
 
 
-@pytest.mark.parametrize(("blob", "key"), [
-    (b"", "data.empty_file"),
-    (b"  \n\n", "data.empty_file"),
-    (HEADER.encode() + b"\n", "data.no_rows"),
-    (csv_text(*ROWS).replace(",", ";").encode(), "data.wrong_separator"),
-    (csv_text(*ROWS).replace(",", "，").encode(), "data.wrong_separator"),
-    (csv_text(ROWS[0] + ",多余").encode(), "data.ragged_row"),
-    (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "data.old_excel"),
-    (b"PK\x03\x04 not really a zip", "data.damaged_excel"),
-])
+@pytest.mark.parametrize(
+    ("blob", "key"),
+    [
+        (b"", "data.empty_file"),
+        (b"  \n\n", "data.empty_file"),
+        (HEADER.encode() + b"\n", "data.no_rows"),
+        (csv_text(*ROWS).replace(",", ";").encode(), "data.wrong_separator"),
+        (csv_text(*ROWS).replace(",", "，").encode(), "data.wrong_separator"),
+        (csv_text(ROWS[0] + ",多余").encode(), "data.ragged_row"),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "data.old_excel"),
+        (b"PK\x03\x04 not really a zip", "data.damaged_excel"),
+    ],
+)
 def test_file_level_problems(blob, key):
     assert load_error(blob, name="f.csv").keys == [key]
 
@@ -226,9 +253,16 @@ def test_require_columns():
 # ---------------------------------------------------------------- the messy teaching set
 
 MESSY = data.DATASETS_DIR / "messy"
-LOADS = ["customers_gbk.csv", "customers_utf8_bom.csv", "customers_utf16_tab.txt",
-         "customers_merged_header.xlsx", "customers_second_sheet.xlsx", "customers_currency_text.csv",
-         "customers_mixed_dates.csv", "customers_blank_lines.csv"]
+LOADS = [
+    "customers_gbk.csv",
+    "customers_utf8_bom.csv",
+    "customers_utf16_tab.txt",
+    "customers_merged_header.xlsx",
+    "customers_second_sheet.xlsx",
+    "customers_currency_text.csv",
+    "customers_mixed_dates.csv",
+    "customers_blank_lines.csv",
+]
 FAILS = {
     "customers_misspelled_column.csv": ["data.missing_column_suggest"],
     "customers_wrong_types.csv": ["data.not_integer", "data.not_number"],
@@ -271,13 +305,22 @@ def test_messy_file_with_many_problems_reports_them_all():
     assert len({p.column for p in err.problems}) >= 4
 
 
-@pytest.mark.parametrize(("name", "loader", "keys"), [
-    ("transactions_bad_amounts.csv", data.load_transactions,
-     ["data.amount_not_positive", "data.profit_above_amount"]),
-    ("nps_bad_scores.csv", data.load_nps_survey,
-     ["data.not_integer", "data.out_of_range", "data.not_allowed"]),
-    ("servqual_bad_importance.csv", data.load_servqual, ["data.importance_not_100", "data.out_of_range"]),
-])
+@pytest.mark.parametrize(
+    ("name", "loader", "keys"),
+    [
+        (
+            "transactions_bad_amounts.csv",
+            data.load_transactions,
+            ["data.amount_not_positive", "data.profit_above_amount"],
+        ),
+        (
+            "nps_bad_scores.csv",
+            data.load_nps_survey,
+            ["data.not_integer", "data.out_of_range", "data.not_allowed"],
+        ),
+        ("servqual_bad_importance.csv", data.load_servqual, ["data.importance_not_100", "data.out_of_range"]),
+    ],
+)
 def test_messy_survey_and_transaction_files(name, loader, keys):
     with pytest.raises(WorkbookInputError) as caught:
         loader(MESSY / name)
@@ -291,11 +334,16 @@ def test_messy_transactions_with_unknown_customers():
     assert caught.value.keys == ["data.unknown_customers"]
 
 
-@pytest.mark.parametrize(("name", "loader"), [
-    ("customers.csv", data.load_customers), ("customers_2025.csv", data.load_customers),
-    ("transactions.csv", data.load_transactions), ("nps_survey.csv", data.load_nps_survey),
-    ("servqual.csv", data.load_servqual),
-])
+@pytest.mark.parametrize(
+    ("name", "loader"),
+    [
+        ("customers.csv", data.load_customers),
+        ("customers_2025.csv", data.load_customers),
+        ("transactions.csv", data.load_transactions),
+        ("nps_survey.csv", data.load_nps_survey),
+        ("servqual.csv", data.load_servqual),
+    ],
+)
 def test_sample_data_loads_clean(name, loader):
     """Nothing dropped, renamed, unread or blanked: every row, column and filled cell of the file arrives."""
     path = data.DATASETS_DIR / name

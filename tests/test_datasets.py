@@ -102,17 +102,28 @@ def test_regenerated_text_files_are_byte_identical(regenerated, name):
 def test_regenerated_workbooks_have_identical_cells(regenerated, name):
     def cells(path):
         book = openpyxl.load_workbook(path)
-        return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)],
-                 sorted(str(m) for m in ws.merged_cells.ranges)) for ws in book.worksheets]
+        return [
+            (
+                ws.title,
+                [list(r) for r in ws.iter_rows(values_only=True)],
+                sorted(str(m) for m in ws.merged_cells.ranges),
+            )
+            for ws in book.worksheets
+        ]
 
     assert cells(regenerated / name) == cells(DATA / name)
 
 
-@pytest.mark.parametrize(("name", "columns"), [
-    ("customers.csv", ds.CUSTOMER_COLUMNS), ("customers_2025.csv", ds.CUSTOMER_COLUMNS),
-    ("transactions.csv", ds.TRANSACTION_COLUMNS), ("nps_survey.csv", ds.NPS_COLUMNS),
-    ("servqual.csv", ds.SERVQUAL_COLUMNS),
-])
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        ("customers.csv", ds.CUSTOMER_COLUMNS),
+        ("customers_2025.csv", ds.CUSTOMER_COLUMNS),
+        ("transactions.csv", ds.TRANSACTION_COLUMNS),
+        ("nps_survey.csv", ds.NPS_COLUMNS),
+        ("servqual.csv", ds.SERVQUAL_COLUMNS),
+    ],
+)
 def test_clean_files_are_plain_utf8_with_canonical_headers(name, columns):
     blob = (DATA / name).read_bytes()
     assert not blob.startswith(b"\xef\xbb\xbf") and b"\r" not in blob and blob.endswith(b"\n")
@@ -145,10 +156,14 @@ def test_committed_csvs_stay_small():
 @pytest.mark.parametrize(("name", "as_of"), SNAPSHOTS)
 def test_snapshot_figures_are_the_sums_of_the_orders(transactions, name, as_of):
     snap = read_customers(name).set_index("customer_id")
-    window = transactions[(transactions["order_date"] > as_of - pd.DateOffset(years=1))
-                          & (transactions["order_date"] <= as_of)]
-    sums = window.assign(a=cents(window["amount"]), p=cents(window["gross_profit"])) \
-        .groupby("customer_id").agg(orders=("order_id", "size"), a=("a", "sum"), p=("p", "sum"))
+    window = transactions[
+        (transactions["order_date"] > as_of - pd.DateOffset(years=1)) & (transactions["order_date"] <= as_of)
+    ]
+    sums = (
+        window.assign(a=cents(window["amount"]), p=cents(window["gross_profit"]))
+        .groupby("customer_id")
+        .agg(orders=("order_id", "size"), a=("a", "sum"), p=("p", "sum"))
+    )
     sums = sums.reindex(snap.index, fill_value=0)
     # Exact to the cent: the snapshot is computed from these very orders.
     assert (snap["orders_12m"] == sums["orders"]).all()
@@ -198,11 +213,25 @@ def test_sizes_are_as_documented(customers, customers_2025, transactions, nps, s
 @pytest.mark.parametrize("name", ["customers.csv", "customers_2025.csv"])
 def test_customer_values_are_in_range(name):
     c = read_customers(name)
-    for col, low, high in (("satisfaction", 1, 5), ("recommend_score", 0, 10), ("trust", 1, 5),
-                           ("cooperation", 1, 5), ("service_satisfaction", 1, 5)):
+    for col, low, high in (
+        ("satisfaction", 1, 5),
+        ("recommend_score", 0, 10),
+        ("trust", 1, 5),
+        ("cooperation", 1, 5),
+        ("service_satisfaction", 1, 5),
+    ):
         assert c[col].dropna().between(low, high).all(), col
-    counts = ["orders_12m", "referrals", "overdue_days", "contacts_decision", "contacts_management",
-              "contacts_operational", "service_tickets", "enquiries_12m", "joint_projects"]
+    counts = [
+        "orders_12m",
+        "referrals",
+        "overdue_days",
+        "contacts_decision",
+        "contacts_management",
+        "contacts_operational",
+        "service_tickets",
+        "enquiries_12m",
+        "joint_projects",
+    ]
     assert (c[counts] >= 0).all().all()
     assert (c[["revenue_12m", "purchase_potential", "overdue_amount"]] >= 0).all().all()
     assert (c["gross_profit_12m"] <= c["revenue_12m"]).all()
@@ -337,8 +366,9 @@ def test_pattern_4_servqual_gaps_and_importance(servqual):
 
 def test_pattern_5_migration_between_snapshots(customers, customers_2025):
     now = pd.Series(ladder(customers, ds.AS_OF).map(RANK).to_numpy(), index=customers["customer_id"])
-    before = pd.Series(ladder(customers_2025, ds.PREVIOUS_AS_OF).map(RANK).to_numpy(),
-                       index=customers_2025["customer_id"])
+    before = pd.Series(
+        ladder(customers_2025, ds.PREVIOUS_AS_OF).map(RANK).to_numpy(), index=customers_2025["customer_id"]
+    )
     after = now.loc[before.index]
     assert (after == before).mean() >= 0.6  # most keep their level
     assert (after > before).mean() >= 0.08 and (after < before).mean() >= 0.05
@@ -373,12 +403,20 @@ def test_importance_points_always_add_up(rows):
 
 
 def test_as_text_formats():
-    frame = pd.DataFrame({"amount": [1234.5, np.nan], "member": [True, False],
-                          "order_date": pd.to_datetime(["2026-01-05", None]),
-                          "service_satisfaction": [4.5, np.nan]})
+    frame = pd.DataFrame(
+        {
+            "amount": [1234.5, np.nan],
+            "member": [True, False],
+            "order_date": pd.to_datetime(["2026-01-05", None]),
+            "service_satisfaction": [4.5, np.nan],
+        }
+    )
     assert ds.as_text(frame).to_dict("list") == {
-        "amount": ["1234.50", ""], "member": ["true", "false"], "order_date": ["2026-01-05", ""],
-        "service_satisfaction": ["4.5", ""]}
+        "amount": ["1234.50", ""],
+        "member": ["true", "false"],
+        "order_date": ["2026-01-05", ""],
+        "service_satisfaction": ["4.5", ""],
+    }
 
 
 def test_company_names_are_unique_and_follow_region():
@@ -460,6 +498,7 @@ def test_messy_encodings_are_what_the_names_say():
     assert utf16.startswith(b"\xff\xfe") and utf16[2:].decode("utf-16-le").startswith("客户编号\t客户名称\t")
     assert (MESSY / "empty.csv").read_bytes() == b""
     assert (MESSY / "customers_header_only.csv").read_text(encoding="utf-8").count("\n") == 1
+
     def head(name):
         return (MESSY / name).read_text(encoding="utf-8")[:10]
 
@@ -515,8 +554,10 @@ def test_the_generator_places_customers_by_classify_s_own_ladder(customers, cust
         *(frame[c].to_numpy(dtype=float) for c in ["orders_12m"]),
         days("first_purchase_date"),
         days("last_purchase_date"),
-        *(frame[c].to_numpy(dtype=float) for c in
-          ["satisfaction", "enquiries_12m", "joint_projects", "contacts_decision"]),
+        *(
+            frame[c].to_numpy(dtype=float)
+            for c in ["satisfaction", "enquiries_12m", "joint_projects", "contacts_decision"]
+        ),
         as_of,
     )
     expected = classify.relationship_level(frame, as_of=as_of, explain=False)["level"].astype(str)

@@ -82,7 +82,13 @@ def test_relationship_bands_are_the_ladder_levels_of_the_course():
     for band in inst.bands:  # same names as the relationship ladder of workbook.classify
         assert band.name.zh == i18n.t(f"level.{band.code}", "zh")
     assert {d.id for d in inst.dimensions} == {
-        "satisfaction", "trust", "loyalty", "advocacy", "engagement", "cooperation"}
+        "satisfaction",
+        "trust",
+        "loyalty",
+        "advocacy",
+        "engagement",
+        "cooperation",
+    }
     assert {it.id for it in inst.items if it.reverse} == {"sat_3", "trust_3", "loy_3", "eng_4"}
 
 
@@ -110,18 +116,47 @@ def test_pulse_mixes_three_numeric_scales_and_two_unscored_items():
 
 def relationship_answers() -> pd.DataFrame:
     # Two team members rate one account on 1–5. Reverse items (R) are recoded 6 − v.
-    r1 = {"sat_1": 5, "sat_2": 4, "sat_3": 2,                 # R: 2 → 4
-          "trust_1": 4, "trust_2": 4, "trust_3": 3,           # R: 3 → 3
-          "loy_1": 3, "loy_2": 2, "loy_3": 4,                 # R: 4 → 2
-          "adv_1": 2, "adv_2": 2,                             # adv_3 is optional: skipped
-          "eng_1": 5, "eng_2": 4, "eng_3": 3, "eng_4": 5,     # R: 5 → 1
-          "coop_1": 2, "coop_2": 3, "coop_3": 1}
-    r2 = {"sat_1": 5, "sat_2": 5, "sat_3": 1,                 # R: 1 → 5
-          "trust_1": 4, "trust_2": 3, "trust_3": 3,
-          "loy_1": 3, "loy_2": 3, "loy_3": 3,
-          "adv_1": 3, "adv_2": 2, "adv_3": 1,
-          "eng_1": 4, "eng_2": 4, "eng_3": 4, "eng_4": 4,     # R: 4 → 2
-          "coop_1": 2, "coop_2": 2, "coop_3": 2}
+    r1 = {
+        "sat_1": 5,
+        "sat_2": 4,
+        "sat_3": 2,  # R: 2 → 4
+        "trust_1": 4,
+        "trust_2": 4,
+        "trust_3": 3,  # R: 3 → 3
+        "loy_1": 3,
+        "loy_2": 2,
+        "loy_3": 4,  # R: 4 → 2
+        "adv_1": 2,
+        "adv_2": 2,  # adv_3 is optional: skipped
+        "eng_1": 5,
+        "eng_2": 4,
+        "eng_3": 3,
+        "eng_4": 5,  # R: 5 → 1
+        "coop_1": 2,
+        "coop_2": 3,
+        "coop_3": 1,
+    }
+    r2 = {
+        "sat_1": 5,
+        "sat_2": 5,
+        "sat_3": 1,  # R: 1 → 5
+        "trust_1": 4,
+        "trust_2": 3,
+        "trust_3": 3,
+        "loy_1": 3,
+        "loy_2": 3,
+        "loy_3": 3,
+        "adv_1": 3,
+        "adv_2": 2,
+        "adv_3": 1,
+        "eng_1": 4,
+        "eng_2": 4,
+        "eng_3": 4,
+        "eng_4": 4,  # R: 4 → 2
+        "coop_1": 2,
+        "coop_2": 2,
+        "coop_3": 2,
+    }
     return tidy([(r, k, v) for r, answers in (("r1", r1), ("r2", r2)) for k, v in answers.items()])
 
 
@@ -135,8 +170,14 @@ def test_relationship_score_by_hand():
     # advocacy     r1 (25 + 25)/2 = 25, r2 (50 + 25 + 0)/3 = 25  → 25
     # engagement   r1 (100 + 75 + 50 + 0)/4 = 56.25, r2 (75·3 + 25)/4 = 62.5 → 59.375
     # cooperation  r1 (25 + 50 + 0)/3 = 25, r2 25               → 25
-    expected = {"satisfaction": 91.6667, "trust": 62.5, "loyalty": 41.6667, "advocacy": 25.0,
-                "engagement": 59.375, "cooperation": 25.0}
+    expected = {
+        "satisfaction": 91.6667,
+        "trust": 62.5,
+        "loyalty": 41.6667,
+        "advocacy": 25.0,
+        "engagement": 59.375,
+        "cooperation": 25.0,
+    }
     assert dims["score"].to_dict() == pytest.approx(expected, abs=1e-4)
     # raw scale: satisfaction r1 (5 + 4 + 4)/3 = 4.333, r2 5 → 4.667
     assert dims.loc["satisfaction", "raw_score"] == pytest.approx(14 / 3)
@@ -147,8 +188,14 @@ def test_relationship_score_by_hand():
     assert "54.3" in result.reason and "40–60" in result.reason
     assert result.n_respondents == 2
     # bands per dimension: 91.7 strategic partner, 62.5 loyal, 41.7 active, 25 initial contact
-    assert dims["band"].tolist() == ["strategic_partner", "loyal", "active", "initial_contact", "active",
-                                     "initial_contact"]
+    assert dims["band"].tolist() == [
+        "strategic_partner",
+        "loyal",
+        "active",
+        "initial_contact",
+        "active",
+        "initial_contact",
+    ]
 
 
 def test_relationship_plan_weakest_and_rater_spread_by_hand():
@@ -157,8 +204,14 @@ def test_relationship_plan_weakest_and_rater_spread_by_hand():
     # trust 37.5·.2 = 7.5, advocacy 75·.1 = 7.5 (tie keeps file order), engagement 40.625·.15 = 6.09,
     # satisfaction 8.33·.2 = 1.67
     plan = result.plan
-    assert plan["dimension"].tolist() == ["loyalty", "cooperation", "trust", "advocacy", "engagement",
-                                          "satisfaction"]
+    assert plan["dimension"].tolist() == [
+        "loyalty",
+        "cooperation",
+        "trust",
+        "advocacy",
+        "engagement",
+        "satisfaction",
+    ]
     assert plan["rank"].tolist() == [1, 2, 3, 4, 5, 6]
     assert plan["priority"].tolist() == pytest.approx([11.6667, 11.25, 7.5, 7.5, 6.09375, 1.6667], abs=1e-4)
     assert plan.loc[0, "recommendation"].startswith("Offer long-term terms")  # loyalty × active
@@ -181,10 +234,20 @@ def test_relationship_plan_weakest_and_rater_spread_by_hand():
 
 def servqual_answers() -> pd.DataFrame:
     # expectation, perception per dimension (same for every item of the dimension), on 1–7
-    r1 = {"tangibles": (6, 6), "reliability": (6, 4), "responsiveness": (6, 5), "assurance": (6, 6),
-          "empathy": (6, 7)}
-    r2 = {"tangibles": (5, 5), "reliability": (5, 4), "responsiveness": (5, 4), "assurance": (5, 5),
-          "empathy": (5, 5)}
+    r1 = {
+        "tangibles": (6, 6),
+        "reliability": (6, 4),
+        "responsiveness": (6, 5),
+        "assurance": (6, 6),
+        "empathy": (6, 7),
+    }
+    r2 = {
+        "tangibles": (5, 5),
+        "reliability": (5, 4),
+        "responsiveness": (5, 4),
+        "assurance": (5, 5),
+        "empathy": (5, 5),
+    }
     inst = load_instrument("servqual")
     rows = []
     for rid, answers in (("r1", r1), ("r2", r2)):
@@ -199,7 +262,8 @@ def test_servqual_gaps_by_hand():
     dims = result.dimensions
     # gap P − E: tangibles 0 / 0, reliability −2 / −1, responsiveness −1 / −1, assurance 0 / 0, empathy +1 / 0
     assert dims["raw_score"].to_dict() == pytest.approx(
-        {"tangibles": 0, "reliability": -1.5, "responsiveness": -1, "assurance": 0, "empathy": 0.5})
+        {"tangibles": 0, "reliability": -1.5, "responsiveness": -1, "assurance": 0, "empathy": 0.5}
+    )
     assert dims.loc["tangibles", "expectation"] == pytest.approx(5.5)  # (6 + 5)/2
     assert dims.loc["reliability", "perception"] == pytest.approx(4.0)
     # score = 50 + gap · 100/12: 50, 37.5, 41.667, 50, 54.167
@@ -237,9 +301,20 @@ def test_servqual_on_the_sample_data_finds_the_largest_gaps_in_responsiveness_an
 
 
 def test_service_grading_class_c_by_hand():
-    answers = {"pre_1": 4, "pre_2": 3, "del_1": 2, "del_3": 4, "tech_1": 3, "as_1": 2, "as_2": 3,
-               "fu_1": 4, "comp_1": 3, "comp_2": 3, "comp_3": 1,
-               "pre_3": 1}  # a class-A standard: not asked of class C, so left out of the score
+    answers = {
+        "pre_1": 4,
+        "pre_2": 3,
+        "del_1": 2,
+        "del_3": 4,
+        "tech_1": 3,
+        "as_1": 2,
+        "as_2": 3,
+        "fu_1": 4,
+        "comp_1": 3,
+        "comp_2": 3,
+        "comp_3": 1,
+        "pre_3": 1,
+    }  # a class-A standard: not asked of class C, so left out of the score
     result = score("service_grading", answers, segment="C", lang="en")
     dims = result.dimensions
     # 1–4 scale: score = 100 · (v − 1)/3; comp_3 is reverse: 1 → 4
@@ -261,8 +336,19 @@ def test_service_grading_needs_the_segment_and_asks_class_a_more():
     with pytest.raises(WorkbookInputError) as err:
         score("service_grading", {"pre_1": 4}, segment="D")
     assert err.value.keys == ["instruments.unknown_segment_argument"]
-    class_c = {"pre_1": 4, "pre_2": 3, "del_1": 2, "del_3": 4, "tech_1": 3, "as_1": 2, "as_2": 3,
-               "fu_1": 4, "comp_1": 3, "comp_2": 3, "comp_3": 1}
+    class_c = {
+        "pre_1": 4,
+        "pre_2": 3,
+        "del_1": 2,
+        "del_3": 4,
+        "tech_1": 3,
+        "as_1": 2,
+        "as_2": 3,
+        "fu_1": 4,
+        "comp_1": 3,
+        "comp_2": 3,
+        "comp_3": 1,
+    }
     with pytest.raises(WorkbookInputError) as err:
         score("service_grading", class_c, segment="A")
     message = err.value.message("en")
@@ -300,8 +386,15 @@ def test_capability_maturity_alpha_and_plan_by_hand():
     assert dims.loc["identification", "rater_sd"] == pytest.approx(32.0590, abs=1e-4)
     # priority: five dimensions at 50 · .15 = 7.5 (file order), identification 45 · .15 = 6.75,
     # risk 50 · .1 = 5
-    assert result.plan["dimension"].tolist() == ["classification", "maintenance", "needs", "loyalty",
-                                                 "data_use", "identification", "risk"]
+    assert result.plan["dimension"].tolist() == [
+        "classification",
+        "maintenance",
+        "needs",
+        "loyalty",
+        "data_use",
+        "identification",
+        "risk",
+    ]
     assert result.weakest == ("classification", "maintenance", "needs", "loyalty", "risk", "data_use")
 
 
@@ -350,12 +443,15 @@ def test_blank_answers_count_as_unanswered():
     assert "sat_1" in err.value.message("en")
 
 
-@pytest.mark.parametrize(("change", "key", "shown"), [
-    ({"item_id": "sat_9"}, "instruments.responses_unknown_item", "sat_9"),
-    ({"value": 6}, "instruments.responses_out_of_range", "sat_1 1–5"),
-    ({"value": 0}, "instruments.responses_out_of_range", "sat_1 1–5"),
-    ({"value": "很好"}, "instruments.responses_not_numeric", "很好"),
-])
+@pytest.mark.parametrize(
+    ("change", "key", "shown"),
+    [
+        ({"item_id": "sat_9"}, "instruments.responses_unknown_item", "sat_9"),
+        ({"value": 6}, "instruments.responses_out_of_range", "sat_1 1–5"),
+        ({"value": 0}, "instruments.responses_out_of_range", "sat_1 1–5"),
+        ({"value": "很好"}, "instruments.responses_not_numeric", "很好"),
+    ],
+)
 def test_bad_answers_are_named(change, key, shown):
     answers = relationship_answers().astype({"value": object})
     first = answers.index[0]  # r1, sat_1
@@ -418,7 +514,9 @@ BROKEN_CASES = {
     "duplicate_item_id.yaml": ("instruments.duplicate_id", "items[1].id"),
     "reverse_non_numeric.yaml": ("instruments.reverse_non_numeric", "items[4].reverse"),
     "missing_recommendation.yaml": (
-        "instruments.missing_recommendation", "dimensions[1].recommendations.fair"),
+        "instruments.missing_recommendation",
+        "dimensions[1].recommendations.fair",
+    ),
     "unknown_top_level_key.yaml": ("instruments.unknown_key", "dimension"),
     "unknown_item_key.yaml": ("instruments.unknown_key", "items[1].reversed"),
     "duplicate_yaml_key.yaml": ("instruments.duplicate_key", "title.zh"),
@@ -465,23 +563,43 @@ def _error(name: str) -> WorkbookInputError:
     return err.value
 
 
-@pytest.mark.parametrize(("old", "new", "key", "path"), [
-    ("    from: 0\n    to: 50\n", "    from: 10\n    to: 50\n", "instruments.band_gap", "bands[0].from"),
-    ("    from: 75\n    to: 100\n", "    from: 75\n    to: 90\n", "instruments.band_gap", "bands[2].to"),
-    ("    from: 50\n    to: 75\n", "    from: 75\n    to: 50\n", "instruments.band_empty", "bands[1]"),
-    ("      weak:\n        zh: 每次", "      poor:\n        zh: 每次", "instruments.unknown_band",
-     "dimensions[0].recommendations.poor"),
-    ("version: \"1.0\"\n", "version: \"1.0\"\nsegments:\n  - id: A\n    name: {zh: A 类, en: class A}\n"
-     "  - id: B\n    name: {zh: B 类, en: class B}\n", None, None),
-    ("    reverse: true\n", "    reverse: true\n    applies_to: [C]\n",
-     "instruments.unknown_segment", "items[1].applies_to[0]"),
-    ("scale: agree5\n", "", "instruments.no_scale", "items[0]"),
-    ("  - id: contact_1\n", "  - id: contact_1\n    scale: yes_no\n",
-     "instruments.unknown_scale", "items[2].scale"),
-    ("weight: 0.6", "weight: -0.6", "instruments.weight_negative", "dimensions[0].weight"),
-    ("  - code: fair\n", "  - code: Fair level\n", "instruments.bad_id", "bands[1].code"),
-    ("    type: numeric\n", "    type: rating\n", "instruments.expected_one_of", "scales.agree5.type"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "key", "path"),
+    [
+        ("    from: 0\n    to: 50\n", "    from: 10\n    to: 50\n", "instruments.band_gap", "bands[0].from"),
+        ("    from: 75\n    to: 100\n", "    from: 75\n    to: 90\n", "instruments.band_gap", "bands[2].to"),
+        ("    from: 50\n    to: 75\n", "    from: 75\n    to: 50\n", "instruments.band_empty", "bands[1]"),
+        (
+            "      weak:\n        zh: 每次",
+            "      poor:\n        zh: 每次",
+            "instruments.unknown_band",
+            "dimensions[0].recommendations.poor",
+        ),
+        (
+            'version: "1.0"\n',
+            'version: "1.0"\nsegments:\n  - id: A\n    name: {zh: A 类, en: class A}\n'
+            "  - id: B\n    name: {zh: B 类, en: class B}\n",
+            None,
+            None,
+        ),
+        (
+            "    reverse: true\n",
+            "    reverse: true\n    applies_to: [C]\n",
+            "instruments.unknown_segment",
+            "items[1].applies_to[0]",
+        ),
+        ("scale: agree5\n", "", "instruments.no_scale", "items[0]"),
+        (
+            "  - id: contact_1\n",
+            "  - id: contact_1\n    scale: yes_no\n",
+            "instruments.unknown_scale",
+            "items[2].scale",
+        ),
+        ("weight: 0.6", "weight: -0.6", "instruments.weight_negative", "dimensions[0].weight"),
+        ("  - code: fair\n", "  - code: Fair level\n", "instruments.bad_id", "bands[1].code"),
+        ("    type: numeric\n", "    type: rating\n", "instruments.expected_one_of", "scales.agree5.type"),
+    ],
+)
 def test_more_mistakes_in_the_docs_example(old, new, key, path):
     text = docs_example()
     assert old in text
@@ -610,8 +728,11 @@ def test_index_in_range_and_monotone_in_answers(answers, pick, step):
 @given(values=st.lists(st.integers(1, 7), min_size=44, max_size=44), pick=st.integers(0, 21))
 def test_servqual_index_rises_with_perception_and_falls_with_expectation(values, pick):
     inst = load_instrument("servqual")
-    rows = [("r", it.id, part, values[2 * i + j]) for i, it in enumerate(inst.items)
-            for j, part in enumerate(("expectation", "perception"))]
+    rows = [
+        ("r", it.id, part, values[2 * i + j])
+        for i, it in enumerate(inst.items)
+        for j, part in enumerate(("expectation", "perception"))
+    ]
     answers = tidy(rows, paired=True)
     before = score(inst, answers).index
     assert 0 <= before <= 100

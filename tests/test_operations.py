@@ -220,8 +220,13 @@ def _cdnow_log():
     from pathlib import Path
 
     path = Path(lifetimes.__file__).parent / "datasets" / "CDNOW_sample.txt"
-    raw = pd.read_csv(path, sep=r"\s+", header=None, names=["customer_id", "id", "date", "qty", "amount"],
-                      dtype={"customer_id": str, "date": str})
+    raw = pd.read_csv(
+        path,
+        sep=r"\s+",
+        header=None,
+        names=["customer_id", "id", "date", "qty", "amount"],
+        dtype={"customer_id": str, "date": str},
+    )
     return raw.assign(order_date=pd.to_datetime(raw["date"], format="%Y%m%d"))
 
 
@@ -231,8 +236,14 @@ def test_rfm_summary_calendar_weeks_equal_lifetimes_on_cdnow():
     log = _cdnow_log()
     # as_of a Sunday: lifetimes keeps purchases after as_of in the same calendar week, we never do
     ours = ops.rfm_summary(log, as_of="1997-09-28", period="W", weeks="calendar")
-    theirs = summary_data_from_transaction_data(log, "customer_id", "order_date", monetary_value_col="amount",
-                                                observation_period_end="1997-09-28", freq="W")
+    theirs = summary_data_from_transaction_data(
+        log,
+        "customer_id",
+        "order_date",
+        monetary_value_col="amount",
+        observation_period_end="1997-09-28",
+        freq="W",
+    )
     theirs = theirs.reindex(ours.index)
     for column in ("frequency", "recency", "T", "monetary_value"):
         np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, err_msg=column)
@@ -279,8 +290,10 @@ def test_bgnbd_and_gamma_gamma_gradients_equal_finite_differences(point):
     for k in range(4):
         step = np.zeros(4)
         step[k] = 1e-6
-        numeric = (ops.bgnbd_log_likelihood(np.add(point, step), x, tx, T)
-                   - ops.bgnbd_log_likelihood(np.subtract(point, step), x, tx, T)) / 2e-6
+        numeric = (
+            ops.bgnbd_log_likelihood(np.add(point, step), x, tx, T)
+            - ops.bgnbd_log_likelihood(np.subtract(point, step), x, tx, T)
+        ) / 2e-6
         np.testing.assert_allclose(grad[k], numeric, rtol=1e-5, atol=1e-7)
     m = np.array([3.0, 20.0, 7.5, 100.0])
     gg_point = np.array(point[:3])
@@ -288,8 +301,10 @@ def test_bgnbd_and_gamma_gamma_gradients_equal_finite_differences(point):
     for k in range(3):
         step = np.zeros(3)
         step[k] = 1e-6
-        numeric = (ops.gamma_gamma_log_likelihood(gg_point + step, x + 1, m)
-                   - ops.gamma_gamma_log_likelihood(gg_point - step, x + 1, m)) / 2e-6
+        numeric = (
+            ops.gamma_gamma_log_likelihood(gg_point + step, x + 1, m)
+            - ops.gamma_gamma_log_likelihood(gg_point - step, x + 1, m)
+        ) / 2e-6
         np.testing.assert_allclose(gg_grad[k], numeric, rtol=1e-5, atol=1e-7)
 
 

@@ -21,9 +21,12 @@ CHINESE = "客户价值矩阵：忠诚客户与战略合作伙伴（满意度 �
 def render_chinese_chart() -> list[str]:
     """Draw a seaborn chart with Chinese title, axis labels, ticks and legend; return glyph warnings."""
     data = pd.DataFrame(
-        {"层级": ["潜在客户", "活跃客户", "忠诚客户", "战略合作伙伴"] * 2,
-         "满意度": [2.1, 2.7, 4.3, 4.6, 3.0, 3.1, 4.0, 4.4],
-         "触点": ["售后"] * 4 + ["交付"] * 4})
+        {
+            "层级": ["潜在客户", "活跃客户", "忠诚客户", "战略合作伙伴"] * 2,
+            "满意度": [2.1, 2.7, 4.3, 4.6, 3.0, 3.1, 4.0, 4.4],
+            "触点": ["售后"] * 4 + ["交付"] * 4,
+        }
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig, ax = plt.subplots()

@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +28,11 @@ def test_environment_yml_matches_pyproject():
     assert listed == wanted
 
 
-def test_ruff_clean():
-    command = [sys.executable, "-m", "ruff", "check", str(ROOT)]
-    result = subprocess.run(command, capture_output=True, text=True)
+@pytest.mark.parametrize("check", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff_clean(check):
+    """ruff's lint rules and one code style (ruff format) over the whole repository."""
+    command = [sys.executable, "-m", "ruff", *check, str(ROOT)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -151,9 +151,7 @@ def test_excel_reports_match_the_store_and_defuse_formulas(store, sessions, tmp_
     header = rows[0]
     by_team = {row[header.index("团队")]: row[header.index("综合指数")] for row in rows[1:]}
     assert by_team["A队"] == pytest.approx(60.5) and by_team["'" + b.name] == pytest.approx(100.0)
-    team_book = load_workbook(
-        next(p for p in paths if p.name == "team-A队.xlsx")
-    )
+    team_book = load_workbook(next(p for p in paths if p.name == "team-A队.xlsx"))
     plan = list(team_book["改进计划"].values)
     assert {"负责人", "完成日期"} <= set(plan[0]) and len(plan) == 4  # header + three dimensions
     assert team_book["级别"]["A1"].font.bold

@@ -31,10 +31,12 @@ def test_csat_top_two_box_by_hand():
 
 
 def test_csat_leaves_out_unanswered_and_groups_by_column():
-    survey = pd.DataFrame({
-        "csat": [5, 4, np.nan, 2, 3, 5],
-        "touchpoint": ["sales", "sales", "sales", "after_sales", "after_sales", "after_sales"],
-    })
+    survey = pd.DataFrame(
+        {
+            "csat": [5, 4, np.nan, 2, 3, 5],
+            "touchpoint": ["sales", "sales", "sales", "after_sales", "after_sales", "after_sales"],
+        }
+    )
     result = sat.csat(survey, by="touchpoint")
     # after_sales: 2, 3, 5 → 1 of 3 = 33.33 %; sales: 5, 4 (NaN left out) → 2 of 2 = 100 %
     assert result.index.name == "touchpoint"
@@ -117,10 +119,12 @@ def test_nps_confidence_level_changes_the_width():
 
 
 def test_nps_by_group_keeps_passives_in_the_denominator():
-    survey = pd.DataFrame({
-        "recommend_score": [10, 8, 8, 3, 9, 9, 2, 7],
-        "touchpoint": ["sales"] * 4 + ["billing"] * 4,
-    })
+    survey = pd.DataFrame(
+        {
+            "recommend_score": [10, 8, 8, 3, 9, 9, 2, 7],
+            "touchpoint": ["sales"] * 4 + ["billing"] * 4,
+        }
+    )
     result = sat.nps(survey, by="touchpoint")
     # sales: 1 promoter, 2 passives, 1 detractor → (1 − 1)/4 = 0
     # billing: 2 promoters, 1 passive, 1 detractor → 100 · (2 − 1)/4 = 25
@@ -212,14 +216,21 @@ def test_ces_validates():
 
 
 def _three_respondents() -> pd.DataFrame:
-    return pd.DataFrame({
-        "respondent_id": ["R1", "R2", "R3"],
-        "exp_reliability_1": [7, 6, 7], "per_reliability_1": [5, 5, 4],
-        "exp_reliability_2": [6, 7, 6], "per_reliability_2": [4, 6, 6],
-        "exp_tangibles_1": [5, 4, 5], "per_tangibles_1": [5, 4, 6],
-        "exp_tangibles_2": [4, 5, 3], "per_tangibles_2": [5, 6, 3],
-        "imp_reliability": [70, 60, 80], "imp_tangibles": [30, 40, 20],
-    })
+    return pd.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3"],
+            "exp_reliability_1": [7, 6, 7],
+            "per_reliability_1": [5, 5, 4],
+            "exp_reliability_2": [6, 7, 6],
+            "per_reliability_2": [4, 6, 6],
+            "exp_tangibles_1": [5, 4, 5],
+            "per_tangibles_1": [5, 4, 6],
+            "exp_tangibles_2": [4, 5, 3],
+            "per_tangibles_2": [5, 6, 3],
+            "imp_reliability": [70, 60, 80],
+            "imp_tangibles": [30, 40, 20],
+        }
+    )
 
 
 def test_servqual_gaps_three_respondents_by_hand():
@@ -231,7 +242,8 @@ def test_servqual_gaps_three_respondents_by_hand():
     # tangibles_1:   (5−5) + (4−4) + (6−5) =  1 → 1/3
     # tangibles_2:   (5−4) + (6−5) + (3−3) =  2 → 2/3
     assert items["gap"].to_dict() == pytest.approx(
-        {"reliability_1": -2, "reliability_2": -1, "tangibles_1": 1 / 3, "tangibles_2": 2 / 3})
+        {"reliability_1": -2, "reliability_2": -1, "tangibles_1": 1 / 3, "tangibles_2": 2 / 3}
+    )
     reliability_1 = items.loc["reliability_1", ["expectation", "perception"]]
     assert reliability_1.tolist() == pytest.approx([20 / 3, 14 / 3])
     dims = result.dimensions.set_index("dimension")
@@ -252,11 +264,16 @@ def test_servqual_gaps_three_respondents_by_hand():
 
 def test_servqual_weighted_ranking_can_differ_from_unweighted():
     # empathy: gap −1.0 with weight 0.2 → −0.2; reliability: gap −0.5 with weight 0.8 → −0.4
-    answers = pd.DataFrame({
-        "exp_empathy_1": [6, 6], "per_empathy_1": [5, 5],
-        "exp_reliability_1": [6, 6], "per_reliability_1": [5, 6],
-        "imp_empathy": [20, 20], "imp_reliability": [80, 80],
-    })
+    answers = pd.DataFrame(
+        {
+            "exp_empathy_1": [6, 6],
+            "per_empathy_1": [5, 5],
+            "exp_reliability_1": [6, 6],
+            "per_reliability_1": [5, 6],
+            "imp_empathy": [20, 20],
+            "imp_reliability": [80, 80],
+        }
+    )
     dims = sat.servqual_gaps(answers, ["empathy", "reliability"]).dimensions.set_index("dimension")
     assert dims["rank_unweighted"].to_dict() == {"empathy": 1, "reliability": 2}
     assert dims["rank"].to_dict() == {"empathy": 2, "reliability": 1}
@@ -268,7 +285,8 @@ def test_servqual_uses_only_respondents_who_answered_both():
     items = sat.servqual_gaps(answers, ["reliability", "tangibles"]).items.set_index("item")
     # R3 left out of reliability_1: gaps −2, −1 → −1.5; E = (7 + 6)/2 = 6.5, P = (5 + 5)/2 = 5
     assert items.loc["reliability_1", ["n", "expectation", "perception", "gap"]].tolist() == pytest.approx(
-        [2, 6.5, 5.0, -1.5])
+        [2, 6.5, 5.0, -1.5]
+    )
 
 
 def test_servqual_without_importance_ranks_by_gap():
@@ -319,7 +337,8 @@ def test_servqual_default_dimensions_found_by_name():
     assert result.dimensions["weight"].sum() == pytest.approx(1.0)
     # weighted score = Σ weight · gap
     assert result.weighted_score == pytest.approx(
-        float((result.dimensions["gap"] * result.dimensions["weight"]).sum()))
+        float((result.dimensions["gap"] * result.dimensions["weight"]).sum())
+    )
 
 
 # ---------------------------------------------------------------- Cronbach's alpha
@@ -328,18 +347,20 @@ HAND = pd.DataFrame({"q1": [1, 2, 3, 4], "q2": [2, 3, 3, 4], "q3": [2, 3, 4, 5]}
 
 # pingouin's documented example (dataset "cronbach_alpha", 15 subjects × 10 items, long format
 # pivoted to wide): pg.cronbach_alpha → (0.591719, array([0.195, 0.84])), checked against R psych.
-PINGOUIN_ITEMS = pd.DataFrame({
-    "Q1": [3, 5, 7, 2, 6, 1, 4, 2, 6, 5, 4, 4, 5, 6, 4],
-    "Q2": [2, 4, 3, 4, 5, 2, 3, 4, 5, 4, 3, 2, 5, 5, 3],
-    "Q3": [4, 6, 5, 3, 6, 3, 5, 4, 5, 6, 5, 3, 6, 5, 5],
-    "Q4": [1, 3, 5, 3, 5, 4, 3, 3, 5, 4, 2, 2, 2, 4, 5],
-    "Q5": [4, 5, 6, 2, 4, 2, 5, 7, 1, 3, 5, 5, 3, 2, 3],
-    "Q6": [5, 1, 4, 2, 4, 5, 2, 2, 6, 5, 3, 3, 3, 2, 1],
-    "Q7": [1, 2, 3, 2, 4, 2, 1, 2, 5, 3, 2, 4, 2, 1, 3],
-    "Q8": [4, 5, 3, 6, 6, 3, 2, 4, 2, 1, 3, 2, 4, 4, 2],
-    "Q9": [3, 5, 6, 6, 7, 5, 4, 6, 3, 7, 4, 3, 4, 6, 3],
-    "Q10": [2, 5, 5, 3, 5, 2, 3, 5, 2, 2, 1, 4, 5, 5, 4],
-})
+PINGOUIN_ITEMS = pd.DataFrame(
+    {
+        "Q1": [3, 5, 7, 2, 6, 1, 4, 2, 6, 5, 4, 4, 5, 6, 4],
+        "Q2": [2, 4, 3, 4, 5, 2, 3, 4, 5, 4, 3, 2, 5, 5, 3],
+        "Q3": [4, 6, 5, 3, 6, 3, 5, 4, 5, 6, 5, 3, 6, 5, 5],
+        "Q4": [1, 3, 5, 3, 5, 4, 3, 3, 5, 4, 2, 2, 2, 4, 5],
+        "Q5": [4, 5, 6, 2, 4, 2, 5, 7, 1, 3, 5, 5, 3, 2, 3],
+        "Q6": [5, 1, 4, 2, 4, 5, 2, 2, 6, 5, 3, 3, 3, 2, 1],
+        "Q7": [1, 2, 3, 2, 4, 2, 1, 2, 5, 3, 2, 4, 2, 1, 3],
+        "Q8": [4, 5, 3, 6, 6, 3, 2, 4, 2, 1, 3, 2, 4, 4, 2],
+        "Q9": [3, 5, 6, 6, 7, 5, 4, 6, 3, 7, 4, 3, 4, 6, 3],
+        "Q10": [2, 5, 5, 3, 5, 2, 3, 5, 2, 2, 1, 4, 5, 5, 4],
+    }
+)
 
 
 def test_alpha_on_a_hand_worked_matrix():
@@ -456,7 +477,11 @@ def test_ipa_quadrants_with_mean_crosshair():
     result = sat.importance_performance(ATTRS, "imp", "perf")
     assert result.index.equals(ATTRS.index)
     assert result["quadrant"].tolist() == [
-        "keep_up_good_work", "concentrate_here", "low_priority", "possible_overkill"]
+        "keep_up_good_work",
+        "concentrate_here",
+        "low_priority",
+        "possible_overkill",
+    ]
     assert result["importance_crosshair"].iloc[0] == pytest.approx(3.85)
     assert result["performance_crosshair"].iloc[0] == pytest.approx(3.775)
     with language("en"):
@@ -469,14 +494,24 @@ def test_ipa_median_midpoint_and_explicit_crosshairs():
     # median: importance 3.5, performance 3.0; a value on the line counts as high
     median = sat.importance_performance(attrs, "imp", "perf", crosshair="median")
     assert median["quadrant"].tolist() == [
-        "concentrate_here", "keep_up_good_work", "keep_up_good_work", "possible_overkill", "low_priority"]
+        "concentrate_here",
+        "keep_up_good_work",
+        "keep_up_good_work",
+        "possible_overkill",
+        "low_priority",
+    ]
     # midpoint of 1–5 = 3 on both axes
     midpoint = sat.importance_performance(attrs, "imp", "perf", crosshair="midpoint")
     assert (midpoint["importance_crosshair"].iloc[0], midpoint["performance_crosshair"].iloc[0]) == (3.0, 3.0)
     assert midpoint["quadrant"].iloc[2] == "keep_up_good_work"  # 3.5 ≥ 3 and 3.0 ≥ 3
     explicit = sat.importance_performance(attrs, "imp", "perf", crosshair=(4.5, 4.0))
     assert explicit["quadrant"].tolist() == [
-        "concentrate_here", "possible_overkill", "low_priority", "possible_overkill", "low_priority"]
+        "concentrate_here",
+        "possible_overkill",
+        "low_priority",
+        "possible_overkill",
+        "low_priority",
+    ]
 
 
 def test_ipa_validates_scale_and_crosshair():
@@ -510,8 +545,11 @@ def test_benchmark_gap_sign_and_direction():
     result = sat.benchmark_gap(stores, industry, higher_is_better={"complaint_rate": False})
     # gap = score − benchmark: s1 csat 80 − 75 = +5 (+6.67 %), s2 csat −5; complaint 1 − 2 = −1, 3 − 2 = +1
     assert result["gap"].to_dict() == {
-        ("s1", "csat"): 5.0, ("s1", "complaint_rate"): -1.0,
-        ("s2", "csat"): -5.0, ("s2", "complaint_rate"): 1.0}
+        ("s1", "csat"): 5.0,
+        ("s1", "complaint_rate"): -1.0,
+        ("s2", "csat"): -5.0,
+        ("s2", "complaint_rate"): 1.0,
+    }
     assert result.loc[("s1", "csat"), "gap_pct"] == pytest.approx(100 * 5 / 75)
     # below = numerically lower; behind = worse, which for complaints means higher
     assert result["below_benchmark"].tolist() == [False, True, True, False]
@@ -573,8 +611,12 @@ def test_key_drivers_drop_incomplete_rows_and_validate():
     data.loc[0, "staff"] = np.nan
     assert sat.key_drivers(data, "overall", ["speed", "staff"])["n"].iloc[0] == 7
     with pytest.raises(WorkbookInputError) as info:
-        sat.key_drivers(data.assign(both=data["speed"] + data["price"]), "overall",
-                        ["speed", "price", "both"], method="regression")
+        sat.key_drivers(
+            data.assign(both=data["speed"] + data["price"]),
+            "overall",
+            ["speed", "price", "both"],
+            method="regression",
+        )
     assert info.value.keys == ["satisfaction.drivers_collinear"]
     with pytest.raises(WorkbookInputError) as info:
         sat.key_drivers(data.assign(flat=1.0), "overall", ["speed", "flat"])

@@ -523,7 +523,7 @@ INJECTIONS = {
 
 @pytest.fixture
 def risky_session(store):
-    session = store.create_session("=HYPERLINK(\"http://x.invalid\",\"点我\")", held_on=date(2026, 3, 1))
+    session = store.create_session('=HYPERLINK("http://x.invalid","点我")', held_on=date(2026, 3, 1))
     team = store.add_team(session, "@团队")
     person = store.add_respondent(team, "-王芳")
     answers = {"score": 5, "minus": -3, "ratio": 0.5, "plain": "交付慢", **INJECTIONS, "list": ["=x", 1]}

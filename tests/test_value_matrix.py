@@ -16,10 +16,13 @@ def customers(**overrides) -> pd.DataFrame:
     base = {
         "purchase_potential": [100_000.0, 400_000.0, 1_000_000.0],
         "gross_profit_12m": [10_000.0, 30_000.0, 20_000.0],
-        "satisfaction": [2, 4, 5], "trust": [2, 4, 3],
+        "satisfaction": [2, 4, 5],
+        "trust": [2, 4, 3],
         "cooperation": [1, 3, 5],
-        "recommend_score": [0, 6, 10], "referrals": [0, 1, 5],
-        "revenue_12m": [50_000.0, 100_000.0, 90_000.0], "orders_12m": [1, 10, 3],
+        "recommend_score": [0, 6, 10],
+        "referrals": [0, 1, 5],
+        "revenue_12m": [50_000.0, 100_000.0, 90_000.0],
+        "orders_12m": [1, 10, 3],
     }
     base.update(overrides)
     return pd.DataFrame(base, index=["A", "B", "C"])
@@ -69,13 +72,16 @@ def test_rescore_is_the_matrix_product_and_scale_free():
     pd.testing.assert_series_equal(vm.rescore(m, w), vm.rescore(m, scaled))
 
 
-@pytest.mark.parametrize(("weights", "keys"), [
-    ({"loyalty": -0.2, "referral": 1}, ["value_matrix.weight_negative"]),
-    ({"loyalty": 0, "referral": 0}, ["value_matrix.weights_all_zero"]),
-    ({"loyality": 1}, ["value_matrix.unknown_dimension_suggest"]),
-    ({"size": 1}, ["value_matrix.unknown_dimension"]),
-    ({"loyalty": "high", "referral": float("nan")}, ["value_matrix.weight_not_number"] * 2),
-])
+@pytest.mark.parametrize(
+    ("weights", "keys"),
+    [
+        ({"loyalty": -0.2, "referral": 1}, ["value_matrix.weight_negative"]),
+        ({"loyalty": 0, "referral": 0}, ["value_matrix.weights_all_zero"]),
+        ({"loyality": 1}, ["value_matrix.unknown_dimension_suggest"]),
+        ({"size": 1}, ["value_matrix.unknown_dimension"]),
+        ({"loyalty": "high", "referral": float("nan")}, ["value_matrix.weight_not_number"] * 2),
+    ],
+)
 def test_weight_errors(weights, keys):
     with pytest.raises(WorkbookInputError) as caught:
         vm.validate_weights(weights)
@@ -164,12 +170,36 @@ def test_sample_data_value_concentrates_in_large_accounts():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1e7), st.floats(-1e5, 1e6), st.integers(1, 5), st.integers(1, 5),
-                          st.integers(1, 5), st.integers(0, 10), st.integers(0, 9)), min_size=2, max_size=30),
-       st.lists(st.floats(0.01, 5), min_size=5, max_size=5), st.randoms())
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e7),
+            st.floats(-1e5, 1e6),
+            st.integers(1, 5),
+            st.integers(1, 5),
+            st.integers(1, 5),
+            st.integers(0, 10),
+            st.integers(0, 9),
+        ),
+        min_size=2,
+        max_size=30,
+    ),
+    st.lists(st.floats(0.01, 5), min_size=5, max_size=5),
+    st.randoms(),
+)
 def test_properties(rows, weights, rnd):
-    c = pd.DataFrame(rows, columns=["purchase_potential", "gross_profit_12m", "satisfaction", "trust",
-                                    "cooperation", "recommend_score", "referrals"])
+    c = pd.DataFrame(
+        rows,
+        columns=[
+            "purchase_potential",
+            "gross_profit_12m",
+            "satisfaction",
+            "trust",
+            "cooperation",
+            "recommend_score",
+            "referrals",
+        ],
+    )
     before = c.copy()
     w = dict(zip(vm.DIMENSIONS, weights, strict=True))
     scored = vm.value_scores(c, w, explain=False)
@@ -186,8 +216,14 @@ def test_properties(rows, weights, rnd):
 def test_an_order_ledger_is_valued_on_revenue_profit_and_frequency():
     # Hand-worked: percentile ranks revenue .25/.5/.75/1, profit .25/1/.75/.5, frequency 1/.75/.5/.25;
     # weights .35/.40/.25 → 43.75, 76.25, 68.75, 61.25.
-    ledger = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "revenue_12m": [100.0, 200, 300, 400],
-                           "gross_profit_12m": [10.0, 40, 30, 20], "orders_12m": [4, 3, 2, 1]})
+    ledger = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "revenue_12m": [100.0, 200, 300, 400],
+            "gross_profit_12m": [10.0, 40, 30, 20],
+            "orders_12m": [4, 3, 2, 1],
+        }
+    )
     scored = vm.value_scores(ledger)
     assert scored["value_score"].tolist() == pytest.approx([43.75, 76.25, 68.75, 61.25])
     assert scored["value_tier"].tolist() == ["mid", "high", "mid", "mid"]

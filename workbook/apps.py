@@ -1334,6 +1334,7 @@ def _need_title(title: str) -> None:
     if not str(title).strip():
         raise fail("", "apps.dash.title_missing")
 
+
 PROJECTOR_DPI = 150  # charts on the projector: natural size ≈ 1.4× the normal one
 # The smallest chart text (8.3 pt, e.g. a radar's ring labels) is 8.3 × 150 / 72 ≈ 17 px at that
 # resolution: shown at its drawn size or nearly (one chart per row), it stays ≥ 16 px on screen.

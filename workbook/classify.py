@@ -138,8 +138,16 @@ class LadderRules:
     def __post_init__(self) -> None:
         problems = [p for f in fields(self) if (p := _threshold_problem(f.name, getattr(self, f.name)))]
         if not problems and not 1 <= self.loyal_min_satisfaction <= 5:
-            problems.append(Problem("classify.rule_out_of_range", params={
-                "rule": "loyal_min_satisfaction", "value": self.loyal_min_satisfaction, "range": "1–5"}))
+            problems.append(
+                Problem(
+                    "classify.rule_out_of_range",
+                    params={
+                        "rule": "loyal_min_satisfaction",
+                        "value": self.loyal_min_satisfaction,
+                        "range": "1–5",
+                    },
+                )
+            )
         if problems:
             raise WorkbookInputError("rules", problems)
 
@@ -149,8 +157,13 @@ class LadderRules:
         known = [f.name for f in fields(cls)]
         unknown = [k for k in values if k not in known]
         if unknown:
-            raise WorkbookInputError("rules", [Problem("classify.rule_unknown", params={
-                "rule": k, "known": ", ".join(known)}) for k in unknown])
+            raise WorkbookInputError(
+                "rules",
+                [
+                    Problem("classify.rule_unknown", params={"rule": k, "known": ", ".join(known)})
+                    for k in unknown
+                ],
+            )
         return cls(**values)
 
 
@@ -160,21 +173,30 @@ DEFAULT_LADDER_RULES = LadderRules()
 # grid); M does not move a customer between these segments and is shown in the reason.
 # Each segment lists boxes (R, F, M); a part is a score, an inclusive (low, high) range or
 # None for any score. Every one of the 125 (R, F, M) cells must fall in exactly one box.
-DEFAULT_RFM_SEGMENTS: Mapping[str, tuple] = MappingProxyType({
-    "champions": ((5, (4, 5), None),),
-    "loyal": (((3, 4), (4, 5), None),),
-    "potential_loyalist": (((4, 5), (2, 3), None),),
-    "new": ((5, 1, None),),
-    "promising": ((4, 1, None),),
-    "need_attention": ((3, 3, None),),
-    "about_to_sleep": ((3, (1, 2), None),),
-    "at_risk": (((1, 2), (3, 4), None),),
-    "cant_lose": (((1, 2), 5, None),),
-    "hibernating": (((1, 2), (1, 2), None),),
-})
+DEFAULT_RFM_SEGMENTS: Mapping[str, tuple] = MappingProxyType(
+    {
+        "champions": ((5, (4, 5), None),),
+        "loyal": (((3, 4), (4, 5), None),),
+        "potential_loyalist": (((4, 5), (2, 3), None),),
+        "new": ((5, 1, None),),
+        "promising": ((4, 1, None),),
+        "need_attention": ((3, 3, None),),
+        "about_to_sleep": ((3, (1, 2), None),),
+        "at_risk": (((1, 2), (3, 4), None),),
+        "cant_lose": (((1, 2), 5, None),),
+        "hibernating": (((1, 2), (1, 2), None),),
+    }
+)
 
-LADDER_COLUMNS = ("orders_12m", "enquiries_12m", "satisfaction", "joint_projects", "contacts_decision",
-                  "first_purchase_date", "last_purchase_date")
+LADDER_COLUMNS = (
+    "orders_12m",
+    "enquiries_12m",
+    "satisfaction",
+    "joint_projects",
+    "contacts_decision",
+    "first_purchase_date",
+    "last_purchase_date",
+)
 LEVEL_DTYPE = pd.CategoricalDtype(LEVELS, ordered=True)
 VALUE_TIER_DTYPE = pd.CategoricalDtype(VALUE_TIERS, ordered=True)
 ABC_DTYPE = pd.CategoricalDtype(ABC_CLASSES)
@@ -186,8 +208,13 @@ CUSTOMER_TYPE_DTYPE = pd.CategoricalDtype(CUSTOMER_TYPES)
 # ================================================================ relationship ladder
 
 
-def relationship_level(customers: pd.DataFrame, rules: LadderRules | Mapping = DEFAULT_LADDER_RULES,
-                       as_of=None, *, explain: bool = True) -> pd.DataFrame:
+def relationship_level(
+    customers: pd.DataFrame,
+    rules: LadderRules | Mapping = DEFAULT_LADDER_RULES,
+    as_of=None,
+    *,
+    explain: bool = True,
+) -> pd.DataFrame:
     """Place every customer on the five-step relationship ladder (module 1).
 
     Parameters
@@ -216,8 +243,12 @@ def relationship_level(customers: pd.DataFrame, rules: LadderRules | Mapping = D
     rules = _ladder_rules(rules)
     _require(customers, LADDER_COLUMNS, "customers")
     facts = _ladder_facts(customers, as_of)
-    tests = [_is_partner(facts, rules), _is_loyal(facts, rules), _is_active(facts, rules),
-             _is_initial(facts, rules)]
+    tests = [
+        _is_partner(facts, rules),
+        _is_loyal(facts, rules),
+        _is_active(facts, rules),
+        _is_initial(facts, rules),
+    ]
     codes = np.select(tests, [4, 3, 2, 1], default=0).astype(np.int8)
     out = pd.DataFrame({"level": pd.Categorical.from_codes(codes, dtype=LEVEL_DTYPE)}, index=customers.index)
     if explain:
@@ -239,8 +270,12 @@ def _ladder_facts(customers: pd.DataFrame, as_of) -> dict:
     last = _dates(customers, "last_purchase_date", "customers")
     day = _resolve_as_of(as_of, last, "customers")
     facts = {c: _numbers(customers, c, "customers") for c in LADDER_COLUMNS[:5]}
-    facts.update(first=first, as_of=day, recency=_days_between(last, day),
-                 tenure=_days_between(first, day) / DAYS_PER_YEAR)
+    facts.update(
+        first=first,
+        as_of=day,
+        recency=_days_between(last, day),
+        tenure=_days_between(first, day) / DAYS_PER_YEAR,
+    )
     return facts
 
 
@@ -252,14 +287,20 @@ def _tenure_reached(facts: dict, years: float) -> np.ndarray:
 
 
 def _is_partner(f: dict, r: LadderRules) -> np.ndarray:
-    return ((f["joint_projects"] >= r.partner_min_joint_projects)
-            & (f["contacts_decision"] >= r.partner_min_decision_contacts)
-            & (f["orders_12m"] >= r.partner_min_orders) & _tenure_reached(f, r.partner_min_tenure_years))
+    return (
+        (f["joint_projects"] >= r.partner_min_joint_projects)
+        & (f["contacts_decision"] >= r.partner_min_decision_contacts)
+        & (f["orders_12m"] >= r.partner_min_orders)
+        & _tenure_reached(f, r.partner_min_tenure_years)
+    )
 
 
 def _is_loyal(f: dict, r: LadderRules) -> np.ndarray:
-    return ((f["orders_12m"] >= r.loyal_min_orders) & _tenure_reached(f, r.loyal_min_tenure_years)
-            & (f["satisfaction"] >= r.loyal_min_satisfaction))
+    return (
+        (f["orders_12m"] >= r.loyal_min_orders)
+        & _tenure_reached(f, r.loyal_min_tenure_years)
+        & (f["satisfaction"] >= r.loyal_min_satisfaction)
+    )
 
 
 def _is_active(f: dict, r: LadderRules) -> np.ndarray:
@@ -273,27 +314,62 @@ def _is_initial(f: dict, r: LadderRules) -> np.ndarray:
 def _ladder_reasons(codes: np.ndarray, f: dict, r: LadderRules) -> np.ndarray:
     out = np.empty(len(codes), dtype=object)
     orders, tenure = f["orders_12m"], f["tenure"]
-    _fill(out, codes == 4, "classify.level.strategic_partner", joint=f["joint_projects"],
-          decision=f["contacts_decision"], orders=orders, tenure=tenure,
-          min_joint=r.partner_min_joint_projects, min_decision=r.partner_min_decision_contacts,
-          min_orders=r.partner_min_orders, min_tenure=r.partner_min_tenure_years)
-    _fill(out, codes == 3, "classify.level.loyal", orders=orders, tenure=tenure,
-          satisfaction=f["satisfaction"], min_orders=r.loyal_min_orders, min_tenure=r.loyal_min_tenure_years,
-          min_satisfaction=r.loyal_min_satisfaction)
-    _fill(out, codes == 2, "classify.level.active", orders=orders, recency=f["recency"],
-          min_orders=r.active_min_orders, max_recency=r.active_max_recency_days)
+    _fill(
+        out,
+        codes == 4,
+        "classify.level.strategic_partner",
+        joint=f["joint_projects"],
+        decision=f["contacts_decision"],
+        orders=orders,
+        tenure=tenure,
+        min_joint=r.partner_min_joint_projects,
+        min_decision=r.partner_min_decision_contacts,
+        min_orders=r.partner_min_orders,
+        min_tenure=r.partner_min_tenure_years,
+    )
+    _fill(
+        out,
+        codes == 3,
+        "classify.level.loyal",
+        orders=orders,
+        tenure=tenure,
+        satisfaction=f["satisfaction"],
+        min_orders=r.loyal_min_orders,
+        min_tenure=r.loyal_min_tenure_years,
+        min_satisfaction=r.loyal_min_satisfaction,
+    )
+    _fill(
+        out,
+        codes == 2,
+        "classify.level.active",
+        orders=orders,
+        recency=f["recency"],
+        min_orders=r.active_min_orders,
+        max_recency=r.active_max_recency_days,
+    )
     for code, key in ((1, "classify.level.initial_contact"), (0, "classify.level.prospect")):
-        _fill(out, codes == code, key, orders=orders, enquiries=f["enquiries_12m"],
-              min_orders=r.initial_min_orders, min_enquiries=r.initial_min_enquiries)
+        _fill(
+            out,
+            codes == code,
+            key,
+            orders=orders,
+            enquiries=f["enquiries_12m"],
+            min_orders=r.initial_min_orders,
+            min_enquiries=r.initial_min_enquiries,
+        )
     return out
 
 
 # ================================================================ value tiers
 
 
-def value_tier_abc(customers: pd.DataFrame, by: str = DEFAULT_VALUE_MEASURE,
-                   cutoffs: tuple[float, float] = DEFAULT_ABC_CUTOFFS, *,
-                   explain: bool = True) -> pd.DataFrame:
+def value_tier_abc(
+    customers: pd.DataFrame,
+    by: str = DEFAULT_VALUE_MEASURE,
+    cutoffs: tuple[float, float] = DEFAULT_ABC_CUTOFFS,
+    *,
+    explain: bool = True,
+) -> pd.DataFrame:
     """Pareto / ABC value tiers by cumulative share of ``by`` (module 2, profit contribution).
 
     Customers are sorted by ``by`` from high to low (equal values: by ``customer_id`` ascending,
@@ -331,11 +407,18 @@ def value_tier_abc(customers: pd.DataFrame, by: str = DEFAULT_VALUE_MEASURE,
     before = np.concatenate(([0.0], cum[:-1]))
     tol = 1e-9 * total  # a running sum that reaches the cut-off up to rounding counts as reached
     tier_sorted = np.where(before < a * total - tol, 2, np.where(before < b * total - tol, 1, 0))
-    tier, rank, share, prev = _unsort(order, tier_sorted, np.arange(1, len(values) + 1), cum / total,
-                                      before / total)
-    out = pd.DataFrame({"value_tier": pd.Categorical.from_codes(tier, dtype=VALUE_TIER_DTYPE),
-                        "abc_class": pd.Categorical.from_codes(2 - tier, dtype=ABC_DTYPE),
-                        "rank": rank, "cum_share": share}, index=customers.index)
+    tier, rank, share, prev = _unsort(
+        order, tier_sorted, np.arange(1, len(values) + 1), cum / total, before / total
+    )
+    out = pd.DataFrame(
+        {
+            "value_tier": pd.Categorical.from_codes(tier, dtype=VALUE_TIER_DTYPE),
+            "abc_class": pd.Categorical.from_codes(2 - tier, dtype=ABC_DTYPE),
+            "rank": rank,
+            "cum_share": share,
+        },
+        index=customers.index,
+    )
     if explain:
         reasons = np.empty(len(values), dtype=object)
         common = {"measure": _measure(by), "n": len(values), "cut_a": _percent(a), "cut_b": _percent(b)}
@@ -356,9 +439,13 @@ def _unsort(order: np.ndarray, *sorted_arrays: np.ndarray) -> list[np.ndarray]:
     return result
 
 
-def value_tier_quantile(customers: pd.DataFrame, by: str = DEFAULT_VALUE_MEASURE,
-                        q: tuple[float, float] = DEFAULT_TIER_QUANTILES, *,
-                        explain: bool = True) -> pd.DataFrame:
+def value_tier_quantile(
+    customers: pd.DataFrame,
+    by: str = DEFAULT_VALUE_MEASURE,
+    q: tuple[float, float] = DEFAULT_TIER_QUANTILES,
+    *,
+    explain: bool = True,
+) -> pd.DataFrame:
     """Value tiers by quantiles of ``by``: low / mid / high (default: thirds).
 
     The cut points are the ``q`` quantiles of ``by`` with linear interpolation (as Excel's
@@ -378,12 +465,18 @@ def value_tier_quantile(customers: pd.DataFrame, by: str = DEFAULT_VALUE_MEASURE
     values = _complete_numbers(customers, by)
     lower, upper = np.quantile(values, [q_lo, q_hi]) if len(values) else (np.nan, np.nan)
     tier = np.where(values > upper, 2, np.where(values > lower, 1, 0)).astype(np.int8)
-    out = pd.DataFrame({"value_tier": pd.Categorical.from_codes(tier, dtype=VALUE_TIER_DTYPE)},
-                       index=customers.index)
+    out = pd.DataFrame(
+        {"value_tier": pd.Categorical.from_codes(tier, dtype=VALUE_TIER_DTYPE)}, index=customers.index
+    )
     if explain:
         reasons = np.empty(len(values), dtype=object)
-        common = {"measure": _measure(by), "lower": _number_text(lower), "upper": _number_text(upper),
-                  "q_lo": _percent(q_lo), "q_hi": _percent(q_hi)}
+        common = {
+            "measure": _measure(by),
+            "lower": _number_text(lower),
+            "upper": _number_text(upper),
+            "q_lo": _percent(q_lo),
+            "q_hi": _percent(q_hi),
+        }
         for code, name in enumerate(VALUE_TIERS):
             _fill(reasons, tier == code, f"classify.quantile.{name}", value=values, **common)
         out["reason"] = _reason_series(reasons, customers.index)
@@ -393,8 +486,14 @@ def value_tier_quantile(customers: pd.DataFrame, by: str = DEFAULT_VALUE_MEASURE
 # ================================================================ behaviour, needs, customer type
 
 
-def behaviour_status(customers: pd.DataFrame, as_of=None, active_days: float = DEFAULT_ACTIVE_DAYS,
-                     churn_days: float = DEFAULT_CHURN_DAYS, *, explain: bool = True) -> pd.DataFrame:
+def behaviour_status(
+    customers: pd.DataFrame,
+    as_of=None,
+    active_days: float = DEFAULT_ACTIVE_DAYS,
+    churn_days: float = DEFAULT_CHURN_DAYS,
+    *,
+    explain: bool = True,
+) -> pd.DataFrame:
     """Behaviour dimension (module 2): active / potential / churned from days since the last purchase.
 
     With recency = ``as_of`` − ``last_purchase_date`` in days:
@@ -419,8 +518,10 @@ def behaviour_status(customers: pd.DataFrame, as_of=None, active_days: float = D
     last = _dates(customers, "last_purchase_date", "customers")
     recency = _days_between(last, _resolve_as_of(as_of, last, "customers"))
     codes = np.where(recency <= active_days, 0, np.where(recency > churn_days, 2, 1)).astype(np.int8)
-    out = pd.DataFrame({"behaviour": pd.Categorical.from_codes(codes, dtype=BEHAVIOUR_DTYPE),
-                        "recency_days": recency}, index=customers.index)
+    out = pd.DataFrame(
+        {"behaviour": pd.Categorical.from_codes(codes, dtype=BEHAVIOUR_DTYPE), "recency_days": recency},
+        index=customers.index,
+    )
     if explain:
         reasons = np.empty(len(codes), dtype=object)
         days = {"active_days": active_days, "churn_days": churn_days}
@@ -433,8 +534,9 @@ def behaviour_status(customers: pd.DataFrame, as_of=None, active_days: float = D
     return out
 
 
-def needs_type(customers: pd.DataFrame, min_enquiries: float = DEFAULT_MIN_ENQUIRIES, *,
-               explain: bool = True) -> pd.DataFrame:
+def needs_type(
+    customers: pd.DataFrame, min_enquiries: float = DEFAULT_MIN_ENQUIRIES, *, explain: bool = True
+) -> pd.DataFrame:
     """Needs dimension (module 2): explicit / fuzzy / latent (需求明确型 / 需求模糊型 / 潜在需求型).
 
     Rule, first match wins:
@@ -469,9 +571,14 @@ def needs_type(customers: pd.DataFrame, min_enquiries: float = DEFAULT_MIN_ENQUI
     return out
 
 
-def customer_type(customers: pd.DataFrame, value_tiers: pd.Series | None = None, *,
-                  by: str = DEFAULT_VALUE_MEASURE, cutoffs: tuple[float, float] = DEFAULT_ABC_CUTOFFS,
-                  explain: bool = True) -> pd.DataFrame:
+def customer_type(
+    customers: pd.DataFrame,
+    value_tiers: pd.Series | None = None,
+    *,
+    by: str = DEFAULT_VALUE_MEASURE,
+    cutoffs: tuple[float, float] = DEFAULT_ABC_CUTOFFS,
+    explain: bool = True,
+) -> pd.DataFrame:
     """Customer identification (module 2): high-value / member / prospect / one-off / regular.
 
     Precedence, first match wins (:data:`CUSTOMER_TYPES`):
@@ -507,8 +614,9 @@ def customer_type(customers: pd.DataFrame, value_tiers: pd.Series | None = None,
     first = _dates(customers, "first_purchase_date", "customers")
     last = _dates(customers, "last_purchase_date", "customers")
     codes = np.select([high, member, np.isnat(first), first == last], [0, 1, 2, 3], default=4).astype(np.int8)
-    out = pd.DataFrame({"customer_type": pd.Categorical.from_codes(codes, dtype=CUSTOMER_TYPE_DTYPE)},
-                       index=customers.index)
+    out = pd.DataFrame(
+        {"customer_type": pd.Categorical.from_codes(codes, dtype=CUSTOMER_TYPE_DTYPE)}, index=customers.index
+    )
     if explain:
         reasons = np.empty(len(codes), dtype=object)
         for code, name in enumerate(CUSTOMER_TYPES):
@@ -524,17 +632,24 @@ def _high_value(customers: pd.DataFrame, value_tiers, by: str, cutoffs) -> np.nd
     tiers = pd.Series(value_tiers).reindex(customers.index)
     unknown = sorted({str(v) for v in tiers.dropna().unique()} - set(VALUE_TIERS))
     if unknown:
-        raise fail("value_tiers", "classify.unknown_labels", values=", ".join(unknown),
-                   order=", ".join(VALUE_TIERS))
+        raise fail(
+            "value_tiers", "classify.unknown_labels", values=", ".join(unknown), order=", ".join(VALUE_TIERS)
+        )
     return (tiers == "high").to_numpy(dtype=bool, na_value=False)
 
 
 # ================================================================ RFM
 
 
-def rfm_scores(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id",
-               date_col: str = "order_date", amount_col: str = "amount",
-               window_days: float | None = None) -> pd.DataFrame:
+def rfm_scores(
+    transactions: pd.DataFrame,
+    as_of=None,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    window_days: float | None = None,
+) -> pd.DataFrame:
     """RFM scores 1–5 per customer from a transaction table (module 2, data method).
 
     Only orders on or before ``as_of`` (and, with ``window_days``, after ``as_of − window_days``)
@@ -589,8 +704,13 @@ def rfm_scores(transactions: pd.DataFrame, as_of=None, *, customer_col: str = "c
     return _scored(index, recency, frequency[seen], monetary[seen], np.arange(seen.sum()))
 
 
-def rfm_from_customers(customers: pd.DataFrame, as_of=None, *, frequency_col: str = "orders_12m",
-                       monetary_col: str = "revenue_12m") -> pd.DataFrame:
+def rfm_from_customers(
+    customers: pd.DataFrame,
+    as_of=None,
+    *,
+    frequency_col: str = "orders_12m",
+    monetary_col: str = "revenue_12m",
+) -> pd.DataFrame:
     """RFM scores from the customer table when no transactions are at hand.
 
     recency = ``as_of`` − ``last_purchase_date`` (default ``as_of``: the latest one), frequency =
@@ -622,9 +742,18 @@ def _scored(index: pd.Index, recency, frequency, monetary, tiebreak) -> pd.DataF
     r = _quintiles(-np.asarray(recency, dtype=float), tiebreak)
     f = _quintiles(np.asarray(frequency, dtype=float), tiebreak)
     m = _quintiles(np.asarray(monetary, dtype=float), tiebreak)
-    return pd.DataFrame({"recency_days": recency, "frequency": frequency, "monetary": monetary,
-                         "r_score": r, "f_score": f, "m_score": m, "rfm_cell": 100 * r + 10 * f + m},
-                        index=index)
+    return pd.DataFrame(
+        {
+            "recency_days": recency,
+            "frequency": frequency,
+            "monetary": monetary,
+            "r_score": r,
+            "f_score": f,
+            "m_score": m,
+            "rfm_cell": 100 * r + 10 * f + m,
+        },
+        index=index,
+    )
 
 
 def _quintiles(goodness: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
@@ -637,8 +766,9 @@ def _quintiles(goodness: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
     return position * RFM_BINS // max(n, 1) + 1
 
 
-def rfm_segment(scores: pd.DataFrame, segment_map: Mapping = DEFAULT_RFM_SEGMENTS, *,
-                explain: bool = True) -> pd.DataFrame:
+def rfm_segment(
+    scores: pd.DataFrame, segment_map: Mapping = DEFAULT_RFM_SEGMENTS, *, explain: bool = True
+) -> pd.DataFrame:
     """Named RFM segments from ``r_score``, ``f_score``, ``m_score`` (1–5).
 
     The map (default :data:`DEFAULT_RFM_SEGMENTS`, the R × F grid) is checked and compiled into a
@@ -665,8 +795,10 @@ def rfm_segment(scores: pd.DataFrame, segment_map: Mapping = DEFAULT_RFM_SEGMENT
     """
     segments, cell_segment, cell_box, boxes = _compile_segments(segment_map)
     cell = _rfm_cells(scores)
-    out = pd.DataFrame({"segment": pd.Categorical.from_codes(cell_segment[cell], dtype=pd.CategoricalDtype(
-        segments))}, index=scores.index)
+    out = pd.DataFrame(
+        {"segment": pd.Categorical.from_codes(cell_segment[cell], dtype=pd.CategoricalDtype(segments))},
+        index=scores.index,
+    )
     if explain:
         texts = np.array([_cell_reason(c, boxes[cell_box[c]]) for c in range(125)], dtype=object)
         out["reason"] = _reason_series(texts[cell], scores.index)
@@ -685,8 +817,15 @@ def rfm_segment_table(segment_map: Mapping = DEFAULT_RFM_SEGMENTS) -> pd.DataFra
     segments, cell_segment, cell_box, boxes = _compile_segments(segment_map)
     cells = np.arange(125)
     segment = pd.Categorical.from_codes(cell_segment, dtype=pd.CategoricalDtype(segments))
-    return pd.DataFrame({"r_score": cells // 25 + 1, "f_score": cells // 5 % 5 + 1, "m_score": cells % 5 + 1,
-                         "segment": segment, "rule": [_box_text(boxes[cell_box[c]]) for c in cells]})
+    return pd.DataFrame(
+        {
+            "r_score": cells // 25 + 1,
+            "f_score": cells // 5 % 5 + 1,
+            "m_score": cells % 5 + 1,
+            "segment": segment,
+            "rule": [_box_text(boxes[cell_box[c]]) for c in cells],
+        }
+    )
 
 
 def _rfm_cells(scores: pd.DataFrame) -> np.ndarray:
@@ -699,8 +838,15 @@ def _rfm_cells(scores: pd.DataFrame) -> np.ndarray:
         v = _numbers(scores, col, "scores")
         bad = ~((v >= 1) & (v <= RFM_BINS) & (v == np.floor(v)))
         if bad.any():
-            problems.append(_rows_problem(scores, col, bad, "classify.rfm_score_invalid",
-                                          values=", ".join(map(str, pd.unique(v[bad])[:5]))))
+            problems.append(
+                _rows_problem(
+                    scores,
+                    col,
+                    bad,
+                    "classify.rfm_score_invalid",
+                    values=", ".join(map(str, pd.unique(v[bad])[:5])),
+                )
+            )
         cell += np.where(bad, 0, v - 1).astype(np.int64) * weight
     if problems:
         raise WorkbookInputError("scores", problems)
@@ -716,8 +862,9 @@ def _compile_segments(segment_map: Mapping):
         for raw in _box_list(spec):
             box = _parse_box(raw)
             if box is None:
-                problems.append(Problem("classify.rfm_map_bad_box",
-                                        params={"segment": name, "box": repr(raw)}))
+                problems.append(
+                    Problem("classify.rfm_map_bad_box", params={"segment": name, "box": repr(raw)})
+                )
                 continue
             for c in _box_cells(box):
                 owner[c].append((s, len(boxes)))
@@ -732,6 +879,7 @@ def _compile_segments(segment_map: Mapping):
 
 def _box_list(spec) -> list:
     """A segment's spec is one box ``(R, F, M)`` or a sequence of boxes (every element a triple)."""
+
     def is_triple(x) -> bool:
         return isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 3
 
@@ -781,8 +929,12 @@ def _coverage_problems(owner: list, names: list) -> list[Problem]:
         if len(owner[c]) > 1:
             clashes.setdefault(segs, []).append(c)
     for segs, cells in clashes.items():
-        problems.append(Problem("classify.rfm_map_overlap", params={
-            "segments": ", ".join(segs), "cells": _cell_list(cells), "n": len(cells)}))
+        problems.append(
+            Problem(
+                "classify.rfm_map_overlap",
+                params={"segments": ", ".join(segs), "cells": _cell_list(cells), "n": len(cells)},
+            )
+        )
     return problems
 
 
@@ -793,8 +945,11 @@ def _cell_list(cells: list[int], shown: int = 20) -> str:
 
 
 def _box_text(box: tuple) -> str:
-    parts = [f"{letter} {lo}" if lo == hi else f"{letter} {lo}–{hi}"
-             for letter, (lo, hi) in zip("RFM", box, strict=True) if (lo, hi) != (1, RFM_BINS)]
+    parts = [
+        f"{letter} {lo}" if lo == hi else f"{letter} {lo}–{hi}"
+        for letter, (lo, hi) in zip("RFM", box, strict=True)
+        if (lo, hi) != (1, RFM_BINS)
+    ]
     return t("classify.sep").join(parts) if parts else t("classify.rfm.any_cell")
 
 
@@ -806,9 +961,16 @@ def _cell_reason(cell: int, box: tuple) -> str:
 # ================================================================ migration between snapshots
 
 
-def migration_matrix(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.Series, column: str = "level",
-                     normalize: str | None = None, include_new_and_lost: bool = True, *,
-                     id_col: str = "customer_id", order: Sequence | None = None) -> pd.DataFrame:
+def migration_matrix(
+    before: pd.DataFrame | pd.Series,
+    after: pd.DataFrame | pd.Series,
+    column: str = "level",
+    normalize: str | None = None,
+    include_new_and_lost: bool = True,
+    *,
+    id_col: str = "customer_id",
+    order: Sequence | None = None,
+) -> pd.DataFrame:
     """Transition matrix of a label between two snapshots (module 1: re-assess on a cycle).
 
     Customers are matched on ``id_col`` (or on the index when the table has no such column; a
@@ -839,8 +1001,9 @@ def migration_matrix(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.
     rows, cols, cats = _migration_codes(before, after, column, id_col, order, include_new_and_lost)
     k = len(cats) + 1
     counts = np.bincount(rows * k + cols, minlength=k * k).reshape(k, k)
-    matrix = pd.DataFrame(counts, index=pd.Index([*cats, NEW], name="before"),
-                          columns=pd.Index([*cats, LOST], name="after"))
+    matrix = pd.DataFrame(
+        counts, index=pd.Index([*cats, NEW], name="before"), columns=pd.Index([*cats, LOST], name="after")
+    )
     if not include_new_and_lost:
         matrix = matrix.iloc[:-1, :-1]
     if normalize == "all":
@@ -850,9 +1013,14 @@ def migration_matrix(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.
     return matrix
 
 
-def migration_summary(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.Series,
-                      column: str = "level", *, id_col: str = "customer_id",
-                      order: Sequence | None = None) -> pd.DataFrame:
+def migration_summary(
+    before: pd.DataFrame | pd.Series,
+    after: pd.DataFrame | pd.Series,
+    column: str = "level",
+    *,
+    id_col: str = "customer_id",
+    order: Sequence | None = None,
+) -> pd.DataFrame:
     """How many customers stayed, moved up, moved down, are new or were lost between two snapshots.
 
     Up and down follow ``order`` (low → high) or the order of an ordered categorical such as
@@ -870,8 +1038,15 @@ def migration_summary(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd
     rows, cols, cats = _migration_codes(before, after, column, id_col, order, True)
     k = len(cats)
     both = (rows < k) & (cols < k)
-    counts = np.array([(both & (rows == cols)).sum(), (both & (cols > rows)).sum(),
-                       (both & (cols < rows)).sum(), (rows == k).sum(), (cols == k).sum()])
+    counts = np.array(
+        [
+            (both & (rows == cols)).sum(),
+            (both & (cols > rows)).sum(),
+            (both & (cols < rows)).sum(),
+            (rows == k).sum(),
+            (cols == k).sum(),
+        ]
+    )
     index = pd.Index(["stayed", "upgraded", "downgraded", NEW, LOST], name="movement")
     return pd.DataFrame({"count": counts, "share": counts / max(counts.sum(), 1)}, index=index)
 
@@ -915,8 +1090,12 @@ def _category_order(b: pd.Series, a: pd.Series, order) -> list:
         known = set(cats)
         unknown = [str(v) for v in seen if v not in known]
         if unknown:
-            raise fail("order", "classify.unknown_labels", values=", ".join(unknown[:10]),
-                       order=", ".join(map(str, cats)))
+            raise fail(
+                "order",
+                "classify.unknown_labels",
+                values=", ".join(unknown[:10]),
+                order=", ".join(map(str, cats)),
+            )
         return cats
     for s in (b, a):
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -929,8 +1108,9 @@ def _category_order(b: pd.Series, a: pd.Series, order) -> list:
 # ================================================================ three-layer engagement
 
 
-def contact_coverage(customers: pd.DataFrame, layers: Sequence[str] = LAYERS, *,
-                     explain: bool = True) -> pd.DataFrame:
+def contact_coverage(
+    customers: pd.DataFrame, layers: Sequence[str] = LAYERS, *, explain: bool = True
+) -> pd.DataFrame:
     """Contact coverage of the three layers (决策层 / 管理层 / 执行层) per customer (module 2).
 
     A layer is covered when ``contacts_<layer>`` ≥ 1 (missing counts as 0).
@@ -954,11 +1134,22 @@ def contact_coverage(customers: pd.DataFrame, layers: Sequence[str] = LAYERS, *,
     covered = counts >= 1
     mask = covered.astype(np.int64) @ (1 << np.arange(len(layers)))
     n_covered = covered.sum(axis=1)
-    missing = np.array([",".join(layer for i, layer in enumerate(layers) if not m >> i & 1)
-                        for m in range(1 << len(layers))], dtype=object)
-    out = pd.DataFrame({"layers_covered": n_covered, "coverage": n_covered / len(layers),
-                        "missing_layers": pd.Series(missing[mask], index=customers.index, dtype="str"),
-                        "three_layer": n_covered == len(layers)}, index=customers.index)
+    missing = np.array(
+        [
+            ",".join(layer for i, layer in enumerate(layers) if not m >> i & 1)
+            for m in range(1 << len(layers))
+        ],
+        dtype=object,
+    )
+    out = pd.DataFrame(
+        {
+            "layers_covered": n_covered,
+            "coverage": n_covered / len(layers),
+            "missing_layers": pd.Series(missing[mask], index=customers.index, dtype="str"),
+            "three_layer": n_covered == len(layers),
+        },
+        index=customers.index,
+    )
     if explain:
         out["reason"] = _reason_series(_coverage_reasons(layers, counts, mask), customers.index)
     return out
@@ -974,8 +1165,9 @@ def _check_layers(layers) -> tuple[str, ...]:
 
 def _coverage_reasons(layers: tuple, counts: np.ndarray, mask: np.ndarray) -> np.ndarray:
     sep = t("classify.sep")
-    parts = sep.join(t("classify.coverage.count", layer=label("layer", x), n=f"{{c{i}:.0f}}")
-                     for i, x in enumerate(layers))
+    parts = sep.join(
+        t("classify.coverage.count", layer=label("layer", x), n=f"{{c{i}:.0f}}") for i, x in enumerate(layers)
+    )
     status = np.array([_coverage_status(layers, m) for m in range(1 << len(layers))], dtype=object)
     template = t("classify.coverage.reason", counts=parts, status="{status}")
     fields = {f"c{i}": counts[:, i] for i in range(len(layers))}
@@ -1045,8 +1237,9 @@ def _render(template: str, n: int, /, **fields) -> np.ndarray:
         return _join_pieces(template, n, fixed, codes, uniques)
     representative = np.empty(combo.max() + 1, dtype=np.int64)
     representative[combo] = np.arange(n)  # any row of a combination will do
-    texts = [template.format(**fixed, **{k: uniques[k][codes[k][row]] for k in varying})
-             for row in representative]
+    texts = [
+        template.format(**fixed, **{k: uniques[k][codes[k][row]] for k in varying}) for row in representative
+    ]
     return np.array(texts, dtype=object)[combo]
 
 
@@ -1122,8 +1315,9 @@ def _complete_numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _flags(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A yes/no column as bool (missing → False)."""
     series = frame[column]
-    if not pd.api.types.is_bool_dtype(series.dtype) and not (series.dtype == object and series.map(
-            lambda v: isinstance(v, bool | np.bool_) or v is None).all()):
+    if not pd.api.types.is_bool_dtype(series.dtype) and not (
+        series.dtype == object and series.map(lambda v: isinstance(v, bool | np.bool_) or v is None).all()
+    ):
         raise fail("customers", "classify.not_bool", column=column)
     return series.fillna(False).to_numpy(dtype=bool)
 
@@ -1229,8 +1423,14 @@ def _check_threshold(name: str, value) -> None:
 
 
 def _check_days(active_days, churn_days) -> None:
-    problems = [p for p in (_threshold_problem("active_days", active_days),
-                            _threshold_problem("churn_days", churn_days)) if p]
+    problems = [
+        p
+        for p in (
+            _threshold_problem("active_days", active_days),
+            _threshold_problem("churn_days", churn_days),
+        )
+        if p
+    ]
     if not problems and active_days > churn_days:
         problems.append(Problem("classify.days_order", params={"active": active_days, "churn": churn_days}))
     if problems:
@@ -1238,10 +1438,35 @@ def _check_days(active_days, churn_days) -> None:
 
 
 __all__ = [
-    "ABC_CLASSES", "BEHAVIOURS", "CUSTOMER_TYPES", "DEFAULT_ABC_CUTOFFS", "DEFAULT_ACTIVE_DAYS",
-    "DEFAULT_CHURN_DAYS", "DEFAULT_LADDER_RULES", "DEFAULT_MIN_ENQUIRIES", "DEFAULT_RFM_SEGMENTS",
-    "DEFAULT_TIER_QUANTILES", "DEFAULT_VALUE_MEASURE", "LAYERS", "LEVELS", "LOST", "NEEDS_TYPES", "NEW",
-    "VALUE_TIERS", "LadderRules", "behaviour_status", "contact_coverage", "customer_type",
-    "migration_matrix", "migration_summary", "needs_type", "relationship_level", "rfm_from_customers",
-    "rfm_scores", "rfm_segment", "rfm_segment_table", "value_tier_abc", "value_tier_quantile",
+    "ABC_CLASSES",
+    "BEHAVIOURS",
+    "CUSTOMER_TYPES",
+    "DEFAULT_ABC_CUTOFFS",
+    "DEFAULT_ACTIVE_DAYS",
+    "DEFAULT_CHURN_DAYS",
+    "DEFAULT_LADDER_RULES",
+    "DEFAULT_MIN_ENQUIRIES",
+    "DEFAULT_RFM_SEGMENTS",
+    "DEFAULT_TIER_QUANTILES",
+    "DEFAULT_VALUE_MEASURE",
+    "LAYERS",
+    "LEVELS",
+    "LOST",
+    "NEEDS_TYPES",
+    "NEW",
+    "VALUE_TIERS",
+    "LadderRules",
+    "behaviour_status",
+    "contact_coverage",
+    "customer_type",
+    "migration_matrix",
+    "migration_summary",
+    "needs_type",
+    "relationship_level",
+    "rfm_from_customers",
+    "rfm_scores",
+    "rfm_segment",
+    "rfm_segment_table",
+    "value_tier_abc",
+    "value_tier_quantile",
 ]

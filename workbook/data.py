@@ -137,12 +137,29 @@ CUSTOMERS = TableSpec(
         Col("name", "客户名称", "text", required=False, aliases=("公司名称", "客户名", "客户全称")),
         Col("industry", "行业", "text", required=False, nullable=True),
         Col("region", "区域", "text", required=False, nullable=True, aliases=("地区",)),
-        Col("company_size", "企业规模", "category", required=False,
-            allowed={"large": ("大型", "大"), "medium": ("中型", "中"), "small": ("小型", "小")}),
-        Col("customer_group", "客户群", "category", required=False, aliases=("客户群组",),
-            allowed={"standard": ("标准型",), "technical": ("技术型",), "strategic": ("战略型",)}),
-        Col("dealer_class", "经销商等级", "category", required=False, nullable=True,
-            allowed={"A": ("a", "A类"), "B": ("b", "B类"), "C": ("c", "C类")}),
+        Col(
+            "company_size",
+            "企业规模",
+            "category",
+            required=False,
+            allowed={"large": ("大型", "大"), "medium": ("中型", "中"), "small": ("小型", "小")},
+        ),
+        Col(
+            "customer_group",
+            "客户群",
+            "category",
+            required=False,
+            aliases=("客户群组",),
+            allowed={"standard": ("标准型",), "technical": ("技术型",), "strategic": ("战略型",)},
+        ),
+        Col(
+            "dealer_class",
+            "经销商等级",
+            "category",
+            required=False,
+            nullable=True,
+            allowed={"A": ("a", "A类"), "B": ("b", "B类"), "C": ("c", "C类")},
+        ),
         Col("member", "会员", "bool", required=False, aliases=("是否会员",)),
         Col("first_purchase_date", "首次购买日期", "date", required=False, nullable=True),
         Col("last_purchase_date", "最近购买日期", "date", required=False, nullable=True),
@@ -167,10 +184,16 @@ CUSTOMERS = TableSpec(
         _count("joint_projects", "联合项目数", required=False),
     ),
     (
-        RowCheck("data.last_before_first", ("last_purchase_date", "first_purchase_date"),
-                 lambda f: ~(f["last_purchase_date"] < f["first_purchase_date"])),
-        RowCheck("data.profit_above_revenue", ("gross_profit_12m", "revenue_12m"),
-                 lambda f: ~(f["gross_profit_12m"] > f["revenue_12m"] + 0.005)),
+        RowCheck(
+            "data.last_before_first",
+            ("last_purchase_date", "first_purchase_date"),
+            lambda f: ~(f["last_purchase_date"] < f["first_purchase_date"]),
+        ),
+        RowCheck(
+            "data.profit_above_revenue",
+            ("gross_profit_12m", "revenue_12m"),
+            lambda f: ~(f["gross_profit_12m"] > f["revenue_12m"] + 0.005),
+        ),
     ),
 )
 
@@ -178,12 +201,13 @@ TRANSACTIONS = TableSpec(
     "transactions",
     (
         Col("order_id", "订单号", "id", required=False, aliases=("订单编号", "单据编号", "单号")),
-        Col("customer_id", "客户编号", "text",
-            aliases=("客户id", "客户代码", "客户编码", "客户号", "客户")),
-        Col("customer_name", "客户名称", "text", required=False, nullable=True,
-            aliases=("客户名", "客户全称")),
-        Col("order_date", "订单日期", "date",
-            aliases=("日期", "下单日期", "成交日期", "销售日期", "单据日期")),
+        Col("customer_id", "客户编号", "text", aliases=("客户id", "客户代码", "客户编码", "客户号", "客户")),
+        Col(
+            "customer_name", "客户名称", "text", required=False, nullable=True, aliases=("客户名", "客户全称")
+        ),
+        Col(
+            "order_date", "订单日期", "date", aliases=("日期", "下单日期", "成交日期", "销售日期", "单据日期")
+        ),
         _money("amount", "金额", aliases=("订单金额", "销售额", "成交金额", "销售金额", "价税合计")),
         _money("gross_profit", "毛利", required=False, aliases=("毛利额",)),
         Col("product_line", "产品线", "text", required=False, nullable=True),
@@ -191,8 +215,11 @@ TRANSACTIONS = TableSpec(
     (
         # ~(≤ 0), not > 0: an unreadable (NaN) amount is reported as unreadable, not as ≤ 0
         RowCheck("data.amount_not_positive", ("amount",), lambda f: ~(f["amount"] <= 0)),
-        RowCheck("data.profit_above_amount", ("gross_profit", "amount"),
-                 lambda f: ~(f["gross_profit"] > f["amount"] + 0.005)),
+        RowCheck(
+            "data.profit_above_amount",
+            ("gross_profit", "amount"),
+            lambda f: ~(f["gross_profit"] > f["amount"] + 0.005),
+        ),
     ),
     fallbacks=(("customer_id", "customer_name"),),
 )
@@ -234,10 +261,15 @@ def _servqual_spec() -> TableSpec:
             cols.append(Col(f"exp_{dim}_{k}", f"期望_{zh}_{k}", "int", low=low, high=high))
             cols.append(Col(f"per_{dim}_{k}", f"感知_{zh}_{k}", "int", low=low, high=high))
     imp = [f"imp_{dim}" for dim in SERVQUAL_DIMENSIONS]
-    cols += [Col(f"imp_{dim}", f"重要性_{zh}", "float", required=False, low=0, high=100)
-             for dim, zh in SERVQUAL_DIMENSIONS.items()]
-    sums_to_100 = RowCheck("data.importance_not_100", tuple(imp),
-                           lambda f: ((f[imp].sum(axis=1) - 100).abs() <= 0.5) | f[imp].isna().all(axis=1))
+    cols += [
+        Col(f"imp_{dim}", f"重要性_{zh}", "float", required=False, low=0, high=100)
+        for dim, zh in SERVQUAL_DIMENSIONS.items()
+    ]
+    sums_to_100 = RowCheck(
+        "data.importance_not_100",
+        tuple(imp),
+        lambda f: ((f[imp].sum(axis=1) - 100).abs() <= 0.5) | f[imp].isna().all(axis=1),
+    )
     return TableSpec("servqual", tuple(cols), (sums_to_100,))
 
 
@@ -250,8 +282,15 @@ Source = str | Path | bytes | BinaryIO | pd.DataFrame
 # ---------------------------------------------------------------- public loaders
 
 
-def load_customers(source: Source, *, name: str | None = None, columns: Mapping[str, str] | None = None,
-                   as_of=None, require: Iterable[str] = (), limits: Limits | None = None) -> pd.DataFrame:
+def load_customers(
+    source: Source,
+    *,
+    name: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    as_of=None,
+    require: Iterable[str] = (),
+    limits: Limits | None = None,
+) -> pd.DataFrame:
     """Customer snapshot (one row per customer), validated; see ``datasets/README.md``.
 
     Only ``customer_id`` is required: the table keeps the columns the file has, and each
@@ -268,8 +307,13 @@ def load_customers(source: Source, *, name: str | None = None, columns: Mapping[
 
 
 def load_transactions(
-    source: Source, *, name: str | None = None, customers: pd.DataFrame | None = None,
-    columns: Mapping[str, str] | None = None, as_of=None, limits: Limits | None = None,
+    source: Source,
+    *,
+    name: str | None = None,
+    customers: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+    as_of=None,
+    limits: Limits | None = None,
 ) -> pd.DataFrame:
     """Orders (one row per order or order line): an ERP/CRM sales ledger.
 
@@ -295,9 +339,15 @@ def load_servqual(source: Source, *, name: str | None = None, **options) -> pd.D
     return load_table(source, SERVQUAL, name=name, **options)
 
 
-def load_table(source: Source, spec: TableSpec | str, *, name: str | None = None,
-               columns: Mapping[str, str] | None = None, as_of=None, limits: Limits | None = None
-               ) -> pd.DataFrame:
+def load_table(
+    source: Source,
+    spec: TableSpec | str,
+    *,
+    name: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    as_of=None,
+    limits: Limits | None = None,
+) -> pd.DataFrame:
     """Read ``source`` as the table ``spec`` (a :data:`TABLES` key or a :class:`TableSpec`).
 
     Raises :class:`WorkbookInputError` listing every problem found.
@@ -321,8 +371,16 @@ def _reset(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _load(source: Source, spec: TableSpec | str, name: str | None, *, columns=None, as_of=None,
-          lim: Limits | None = None, require: Iterable[str] = ()) -> pd.DataFrame:
+def _load(
+    source: Source,
+    spec: TableSpec | str,
+    name: str | None,
+    *,
+    columns=None,
+    as_of=None,
+    lim: Limits | None = None,
+    require: Iterable[str] = (),
+) -> pd.DataFrame:
     """Like :func:`load_table` but the index still holds the rows as the user numbers them."""
     spec = TABLES[spec] if isinstance(spec, str) else spec
     label = name or _source_name(source)
@@ -334,18 +392,23 @@ def _load(source: Source, spec: TableSpec | str, name: str | None, *, columns=No
     hints = renamed.attrs.pop("hints")  # pandas deep-copies attrs in every operation: keep them small
     lacking = [c for c in require if c not in renamed.columns]
     if lacking:
-        raise WorkbookInputError(label, [_missing_column(spec.by_name()[c], [str(h) for h in raw.columns])
-                                         if c in spec.by_name() else Problem("data.missing_column", column=c)
-                                         for c in lacking])
+        raise WorkbookInputError(
+            label,
+            [
+                _missing_column(spec.by_name()[c], [str(h) for h in raw.columns])
+                if c in spec.by_name()
+                else Problem("data.missing_column", column=c)
+                for c in lacking
+            ],
+        )
     latest = pd.Timestamp(as_of if as_of is not None else pd.Timestamp.today()).normalize()
     typed, problems = _coerce(renamed, spec, latest)
     problems += _validate(typed, spec)
     if problems:
         raise WorkbookInputError(label, _merge(problems, list(typed.attrs["headers"].values())))
-    typed.attrs["notices"] = [Problem(p.key, rows=p.rows, n_rows=p.n_rows, params={"source": label})
-                              for p in dropped] + [
-        Problem("data.unmapped_column", column=p.column, params=dict(p.params))
-        for p in hints]
+    typed.attrs["notices"] = [
+        Problem(p.key, rows=p.rows, n_rows=p.n_rows, params={"source": label}) for p in dropped
+    ] + [Problem("data.unmapped_column", column=p.column, params=dict(p.params)) for p in hints]
     return typed
 
 
@@ -395,23 +458,27 @@ def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
     end = pd.Timestamp(as_of).normalize() if as_of is not None else latest_regular_date(dates)[0]
     known = transactions[dates <= end]
     recent = (known["order_date"] > end - pd.Timedelta(days=365)).to_numpy()
-    frame = pd.DataFrame({
-        "customer_id": known["customer_id"].to_numpy(),
-        "date": known["order_date"].to_numpy(),
-        "recent_amount": np.where(recent, known["amount"].to_numpy(dtype="float64"), 0.0),
-        "recent": recent,
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": known["customer_id"].to_numpy(),
+            "date": known["order_date"].to_numpy(),
+            "recent_amount": np.where(recent, known["amount"].to_numpy(dtype="float64"), 0.0),
+            "recent": recent,
+        }
+    )
     if "order_id" in known:
         frame["order"] = np.where(recent, known["order_id"].astype(str).to_numpy(), None)
     if "gross_profit" in known:
         frame["profit"] = np.where(recent, known["gross_profit"].to_numpy(dtype="float64"), 0.0)
     g = frame.groupby("customer_id", sort=True, observed=True)
-    out = pd.DataFrame({
-        "first_purchase_date": g["date"].min(),
-        "last_purchase_date": g["date"].max(),
-        "orders_12m": g["order"].nunique() if "order" in frame else g["recent"].sum(),
-        "revenue_12m": g["recent_amount"].sum(),
-    })
+    out = pd.DataFrame(
+        {
+            "first_purchase_date": g["date"].min(),
+            "last_purchase_date": g["date"].max(),
+            "orders_12m": g["order"].nunique() if "order" in frame else g["recent"].sum(),
+            "revenue_12m": g["recent_amount"].sum(),
+        }
+    )
     if "profit" in frame:
         out["gross_profit_12m"] = g["profit"].sum()
     if "customer_name" in known:
@@ -495,8 +562,13 @@ def _max_bytes(lim: Limits) -> int:
 def _check_size(size: int, label: str, lim: Limits) -> None:
     limit = _max_bytes(lim)
     if size > limit:
-        raise fail(label, "data.file_too_large", size_mb=size / 2**20, max_mb=limit / 2**20,
-                   setting="WORKBOOK_MAX_UPLOAD_MB")
+        raise fail(
+            label,
+            "data.file_too_large",
+            size_mb=size / 2**20,
+            max_mb=limit / 2**20,
+            setting="WORKBOOK_MAX_UPLOAD_MB",
+        )
 
 
 def read_raw(source: Source, spec: TableSpec, label: str, lim: Limits | None = None) -> pd.DataFrame:
@@ -585,8 +657,9 @@ def _reads_as_chinese(text: str, encoding: str) -> bool:
     in_common = np.array([_encodes(ch, common) for ch in counts.index])  # distinct characters only
     if encoding == "big5":
         # Big5's first level (common) characters: lead bytes 0xA4–0xC6.
-        lead = np.array([ch.encode("big5")[0] if ok else 0 for ch, ok in zip(counts.index, in_common,
-                                                                              strict=True)])
+        lead = np.array(
+            [ch.encode("big5")[0] if ok else 0 for ch, ok in zip(counts.index, in_common, strict=True)]
+        )
         in_common &= (lead >= 0xA4) & (lead <= 0xC6)
     return float(counts[in_common].sum()) / float(counts.sum()) >= GB2312_SHARE
 
@@ -628,13 +701,22 @@ def _read_text(text: str, spec: TableSpec, label: str, lim: Limits) -> pd.DataFr
             # index_col=False stops pandas from silently taking a too-long row's extra
             # field as an index; it warns instead, and that warning is our error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                skip_blank_lines=False, skiprows=first + 1, header=None,
-                                names=list(range(len(names))), index_col=False)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                skiprows=first + 1,
+                header=None,
+                names=list(range(len(names))),
+                index_col=False,
+            )
     except pd.errors.ParserWarning:
         line = next((i for i in range(first + 1, len(lines)) if lines[i].count(sep) >= len(names)), first + 1)
-        raise fail(label, "data.ragged_row", rows=(line + 1,), expected=len(names),
-                   seen=lines[line].count(sep) + 1) from None
+        raise fail(
+            label, "data.ragged_row", rows=(line + 1,), expected=len(names), seen=lines[line].count(sep) + 1
+        ) from None
     except pd.errors.ParserError as exc:
         raise _parser_error(exc, label, first + 1) from None
     frame = frame.fillna("")
@@ -663,13 +745,15 @@ def _header_line(lines: list[str], candidates: list[int], sep: str, spec: TableS
 def _check_shape(label: str, lim: Limits, *, columns: int, rows: int) -> None:
     """Columns, rows and cells against the limits, from counts taken before parsing."""
     if columns > lim.max_columns:
-        raise fail(label, "data.too_many_columns", n=columns, limit=lim.max_columns,
-                   setting="WORKBOOK_MAX_COLUMNS")
+        raise fail(
+            label, "data.too_many_columns", n=columns, limit=lim.max_columns, setting="WORKBOOK_MAX_COLUMNS"
+        )
     if rows > lim.max_rows:
         raise fail(label, "data.too_many_rows", n=rows, limit=lim.max_rows, setting="WORKBOOK_MAX_ROWS")
     if rows * columns > lim.max_cells:
-        raise fail(label, "data.too_many_cells", n=rows * columns, limit=lim.max_cells,
-                   setting="WORKBOOK_MAX_CELLS")
+        raise fail(
+            label, "data.too_many_cells", n=rows * columns, limit=lim.max_cells, setting="WORKBOOK_MAX_CELLS"
+        )
 
 
 def _parser_error(exc: Exception, label: str, offset: int) -> WorkbookInputError:
@@ -685,8 +769,17 @@ def _parser_error(exc: Exception, label: str, offset: int) -> WorkbookInputError
     return fail(label, "data.unreadable_csv")
 
 
-XLSX_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-               "#GETTING_DATA")
+XLSX_ERRORS = (
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
 
 
 def _read_xlsx(blob: bytes, spec: TableSpec, label: str, lim: Limits) -> pd.DataFrame:
@@ -706,7 +799,7 @@ def _read_xlsx(blob: bytes, spec: TableSpec, label: str, lim: Limits) -> pd.Data
         raise fail(label, "data.no_header", sheets=", ".join(map(str, sheets)), expected=expected)
     _, sheet_name, row = best
     cells = sheets[sheet_name]
-    frame = cells.iloc[row + 1:].copy()
+    frame = cells.iloc[row + 1 :].copy()
     frame.columns = [_cell_text(v).strip() for v in cells.iloc[row]]
     frame = frame.loc[:, [c != "" for c in frame.columns]]
     frame = frame.map(_cell_text)
@@ -730,8 +823,13 @@ def _check_xlsx_parts(blob: bytes, label: str, lim: Limits) -> None:
         raise fail(label, "data.zip_not_excel", parts=", ".join(sorted(names)[:3]))
     inflated = sum(p.file_size for p in parts)
     if inflated > lim.max_inflated:
-        raise fail(label, "data.xlsx_too_large", size_mb=inflated / 2**20, max_mb=lim.max_inflated / 2**20,
-                   setting="WORKBOOK_MAX_XLSX_MB")
+        raise fail(
+            label,
+            "data.xlsx_too_large",
+            size_mb=inflated / 2**20,
+            max_mb=lim.max_inflated / 2**20,
+            setting="WORKBOOK_MAX_XLSX_MB",
+        )
     for part in parts:
         if not part.filename.startswith("xl/worksheets/") or not part.filename.endswith(".xml"):
             continue
@@ -754,14 +852,25 @@ def _check_cells(xml: str, label: str) -> None:
     empty = re.findall(rf'<c r="([A-Z]+\d+)"[^>]*>\s*{formula}\s*(?:<v>\s*</v>|<v\s*/>)?\s*</c>', xml)
     if empty:
         rows = sorted({int(re.sub(r"[A-Z]", "", ref)) for ref in empty})
-        raise fail(label, "data.formulas_without_values", rows=tuple(rows[:5]), n_rows=len(rows),
-                   cells=", ".join(empty[:5]))
+        raise fail(
+            label,
+            "data.formulas_without_values",
+            rows=tuple(rows[:5]),
+            n_rows=len(rows),
+            cells=", ".join(empty[:5]),
+        )
     errors = re.findall(rf'<c r="([A-Z]+)(\d+)"[^>]*t="e"[^>]*>(?:{formula})?<v>([^<]*)</v>', xml)
     if errors:
         rows = sorted({int(r) for _, r, _ in errors})
         shown = ", ".join(dict.fromkeys(f"'{v}'" for _, _, v in errors[:20]))
-        raise fail(label, "data.excel_error", rows=tuple(rows[:5]), n_rows=len(rows), values=shown,
-                   column=", ".join(dict.fromkeys(c for c, _, _ in errors[:5])))
+        raise fail(
+            label,
+            "data.excel_error",
+            rows=tuple(rows[:5]),
+            n_rows=len(rows),
+            values=shown,
+            column=", ".join(dict.fromkeys(c for c, _, _ in errors[:5])),
+        )
 
 
 def _column_number(letters: str) -> int:
@@ -794,8 +903,19 @@ def _norm_header(text: object) -> str:
 
 
 # A unit in a header's brackets scales every value of a money column: 销售额（万元）.
-HEADER_UNITS = {"万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8, "千元": 1e3, "千": 1e3, "k": 1e3,
-                "元": 1.0, "rmb": 1.0, "cny": 1.0, "¥": 1.0}
+HEADER_UNITS = {
+    "万元": 1e4,
+    "万": 1e4,
+    "亿元": 1e8,
+    "亿": 1e8,
+    "千元": 1e3,
+    "千": 1e3,
+    "k": 1e3,
+    "元": 1.0,
+    "rmb": 1.0,
+    "cny": 1.0,
+    "¥": 1.0,
+}
 
 
 def _header_scale(header: str) -> float | None:
@@ -831,8 +951,17 @@ def _header_hits(row: pd.Series, spec: TableSpec) -> int:
 HINTS = {
     "gross_profit_12m": ("毛利", "利润", "毛利额", "利润额", "近12月利润", "profit"),
     "gross_profit": ("利润", "毛利额", "利润额", "profit"),
-    "revenue_12m": ("销售额", "成交金额", "回款金额", "回款", "销售金额", "营业额", "金额", "revenue",
-                    "sales"),
+    "revenue_12m": (
+        "销售额",
+        "成交金额",
+        "回款金额",
+        "回款",
+        "销售金额",
+        "营业额",
+        "金额",
+        "revenue",
+        "sales",
+    ),
     "amount": ("回款金额", "回款", "含税金额", "价税合计", "实收金额"),
     "name": ("客户", "客户全称", "单位名称", "公司"),
     "customer_id": ("客户", "客户名称", "客户号", "编号"),
@@ -841,16 +970,22 @@ HINTS = {
 }
 
 
-def _map_columns(raw: pd.DataFrame, spec: TableSpec, label: str,
-                 columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def _map_columns(
+    raw: pd.DataFrame, spec: TableSpec, label: str, columns: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Select and rename the known columns; ``columns`` maps the user's headers to canonical names
     first (``{"毛利": "gross_profit_12m"}``). Two headers for one column are refused, whether the
     headers are spelled the same or not."""
     index = _alias_index(spec)
     known = spec.by_name()
     user = {_norm_header(k): v for k, v in (columns or {}).items()}
-    problems = [Problem("data.mapping_unknown_target", column=str(k), params={"target": v,
-                        "allowed": ", ".join(known)}) for k, v in (columns or {}).items() if v not in known]
+    problems = [
+        Problem(
+            "data.mapping_unknown_target", column=str(k), params={"target": v, "allowed": ", ".join(known)}
+        )
+        for k, v in (columns or {}).items()
+        if v not in known
+    ]
     picked: dict[int, str] = {}
     seen: dict[str, str] = {}
     for position, header in enumerate(raw.columns):
@@ -859,8 +994,13 @@ def _map_columns(raw: pd.DataFrame, spec: TableSpec, label: str,
         if canonical is None or canonical not in known:
             continue
         if canonical in seen:
-            problems.append(Problem("data.duplicate_column", column=str(header),
-                                    params={"other": seen[canonical], "position": position + 1}))
+            problems.append(
+                Problem(
+                    "data.duplicate_column",
+                    column=str(header),
+                    params={"other": seen[canonical], "position": position + 1},
+                )
+            )
             continue
         seen[canonical] = str(header)
         picked[position] = canonical
@@ -881,8 +1021,11 @@ def _map_columns(raw: pd.DataFrame, spec: TableSpec, label: str,
         frame[missing] = frame[other]
         seen[missing] = seen[other]
     # Optional columns the file seems to have under another header: said, not guessed.
-    frame.attrs["hints"] = [p for c in spec.columns if c.name not in seen
-                            and (p := _missing_column(c, unknown)).key == "data.missing_column_suggest"]
+    frame.attrs["hints"] = [
+        p
+        for c in spec.columns
+        if c.name not in seen and (p := _missing_column(c, unknown)).key == "data.missing_column_suggest"
+    ]
     # Keep the user's header text for messages: canonical name → what the file called it.
     frame.attrs["headers"] = dict(seen.items())
     frame.attrs["scale"] = {c: s for c, h in seen.items() if (s := _header_scale(h)) not in (None, 1.0)}
@@ -893,19 +1036,37 @@ def _missing_column(col: Col, unknown: list[str]) -> Problem:
     folded = {_norm_header(u): u for u in unknown}
     hints = {_norm_header(h) for h in HINTS.get(col.name, ())}
     exact = [folded[f] for f in folded if f in hints]
-    close = difflib.get_close_matches(_norm_header(col.name), list(folded), n=1, cutoff=0.75) or \
-        difflib.get_close_matches(_norm_header(col.zh), list(folded), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(
+        _norm_header(col.name), list(folded), n=1, cutoff=0.75
+    ) or difflib.get_close_matches(_norm_header(col.zh), list(folded), n=1, cutoff=0.6)
     found = exact[:1] or [folded[c] for c in close]
     if found:
-        return Problem("data.missing_column_suggest", column=col.display,
-                       params={"found": found[0], "canonical": col.name})
+        return Problem(
+            "data.missing_column_suggest",
+            column=col.display,
+            params={"found": found[0], "canonical": col.name},
+        )
     return Problem("data.missing_column", column=col.display)
 
 
 # ---------------------------------------------------------------- rows that are not records
 
-TOTAL_WORDS = ("合计", "总计", "小计", "共计", "汇总", "总合计", "合计金额", "本页合计", "累计", "total",
-               "totals", "subtotal", "grandtotal", "sum")
+TOTAL_WORDS = (
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "汇总",
+    "总合计",
+    "合计金额",
+    "本页合计",
+    "累计",
+    "total",
+    "totals",
+    "subtotal",
+    "grandtotal",
+    "sum",
+)
 
 
 # What may surround a total word in its cell: spaces (also full-width) and a colon.
@@ -947,8 +1108,9 @@ def _is_total(text: pd.Series) -> np.ndarray:
 # ---------------------------------------------------------------- values
 
 
-def _coerce(frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = None
-            ) -> tuple[pd.DataFrame, list[Problem]]:
+def _coerce(
+    frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Convert every column to its kind; cells that cannot be converted become problems.
 
     ``latest``: the last date a date column may hold (today, or the explicit ``as_of``).
@@ -968,8 +1130,9 @@ def _coerce(frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = 
             if mask.any():
                 rows = tuple(raw.index[mask])
                 shown = ", ".join(f"'{v}'" for v in raw[mask].astype(str).drop_duplicates().head(3))
-                problems.append(Problem(key, column=where, rows=rows[:5], n_rows=len(rows),
-                                        params={"values": shown}))
+                problems.append(
+                    Problem(key, column=where, rows=rows[:5], n_rows=len(rows), params={"values": shown})
+                )
                 bad = bad & ~mask
         if col.name in scale:
             values = values * scale[col.name]
@@ -978,8 +1141,15 @@ def _coerce(frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = 
             if future.any():
                 rows = tuple(raw.index[future])
                 shown = ", ".join(d.strftime("%Y-%m-%d") for d in values[future].drop_duplicates().head(3))
-                problems.append(Problem("data.future_date", column=where, rows=rows[:5], n_rows=len(rows),
-                                        params={"values": shown, "latest": latest.strftime("%Y-%m-%d")}))
+                problems.append(
+                    Problem(
+                        "data.future_date",
+                        column=where,
+                        rows=rows[:5],
+                        n_rows=len(rows),
+                        params={"values": shown, "latest": latest.strftime("%Y-%m-%d")},
+                    )
+                )
         out[col.name] = values
         if bad.any():
             problems.append(_cell_problem(raw, bad, col, headers))
@@ -998,8 +1168,11 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
     """(converted values, mask of cells given but unreadable, {message key: mask} of cells that
     are unreadable for a reason worth its own message: Excel errors, decimal commas)."""
     none = {}
-    if col.kind in ("int", "float") and pd.api.types.is_numeric_dtype(series.dtype) \
-            and not pd.api.types.is_bool_dtype(series.dtype):
+    if (
+        col.kind in ("int", "float")
+        and pd.api.types.is_numeric_dtype(series.dtype)
+        and not pd.api.types.is_bool_dtype(series.dtype)
+    ):
         values = series if series.dtype == "float64" else series.astype("float64")
         bad = pd.Series(False, index=series.index)
         if col.kind == "int" and series.dtype == "int64":
@@ -1008,9 +1181,11 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
             bad = values.notna() & (values % 1 != 0)
             values = values.where(~bad)
         return _finish_numeric(values, col), bad, none
-    if (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype)) or \
-            (col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype)) or \
-            (col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype)):
+    if (
+        (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype))
+        or (col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype))
+        or (col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype))
+    ):
         return series, pd.Series(False, index=series.index), none  # already typed: nothing to read
     # Names and other text keep what the user wrote (full-width brackets too); ids, numbers,
     # dates and codes are read from the NFKC-folded text: they are matched, not shown.
@@ -1165,12 +1340,18 @@ def _parse_date(text: pd.Series) -> pd.Series:
 def _cell_problem(raw: pd.Series, bad: pd.Series, col: Col, headers: dict) -> Problem:
     rows = tuple(raw.index[bad])
     shown = ", ".join(f"'{v}'" for v in raw[bad].astype(str).head(3))
-    key = {"int": "data.not_integer", "float": "data.not_number", "date": "data.not_date",
-           "bool": "data.not_bool", "category": "data.not_allowed"}[col.kind]
+    key = {
+        "int": "data.not_integer",
+        "float": "data.not_number",
+        "date": "data.not_date",
+        "bool": "data.not_bool",
+        "category": "data.not_allowed",
+    }[col.kind]
     params = {"values": shown}
     if col.kind == "category":
-        params["allowed"] = " / ".join(f"{code}（{'、'.join(s[:1])}）" if s else code
-                                       for code, s in col.allowed.items())
+        params["allowed"] = " / ".join(
+            f"{code}（{'、'.join(s[:1])}）" if s else code for code, s in col.allowed.items()
+        )
     where = headers.get(col.name, col.name)
     return Problem(key, column=where, rows=rows[:5], n_rows=len(rows), params=params)
 
@@ -1201,8 +1382,11 @@ def _not_duplicated(ids: pd.Series) -> pd.Series:
     values = ids.to_numpy()
     if ids.dtype.kind in "iu" and (values[1:] > values[:-1]).all():
         return pd.Series(True, index=ids.index)  # strictly increasing numbers: unique without hashing
-    if (isinstance(ids.dtype, pd.StringDtype) and ids.notna().all()
-            and pc.count_distinct(_arrow(ids)).as_py() == len(ids)):  # Arrow's hash count: the usual case
+    if (
+        isinstance(ids.dtype, pd.StringDtype)
+        and ids.notna().all()
+        and pc.count_distinct(_arrow(ids)).as_py() == len(ids)
+    ):  # Arrow's hash count: the usual case
         return pd.Series(True, index=ids.index)
     return ~ids.duplicated(keep=False)
 
@@ -1240,11 +1424,25 @@ def _problems_from(cases: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec) ->
         if check == "not_nullable":
             problems.append(Problem("data.missing_values", column=where, rows=rows[:5], n_rows=len(rows)))
         elif check == "data.duplicate_ids":
-            problems.append(Problem("data.duplicate_ids", column=where, rows=rows[:5], n_rows=len(rows),
-                                    params={"values": values}))
+            problems.append(
+                Problem(
+                    "data.duplicate_ids",
+                    column=where,
+                    rows=rows[:5],
+                    n_rows=len(rows),
+                    params={"values": values},
+                )
+            )
         elif check == "data.out_of_range":
-            problems.append(Problem(check, column=where, rows=rows[:5], n_rows=len(rows),
-                                    params={"values": values, "range": _range_text(col)}))
+            problems.append(
+                Problem(
+                    check,
+                    column=where,
+                    rows=rows[:5],
+                    n_rows=len(rows),
+                    params={"values": values, "range": _range_text(col)},
+                )
+            )
         else:
             problems.append(Problem(check, column=where, rows=rows[:5], n_rows=len(rows)))
     return problems
@@ -1276,5 +1474,15 @@ def _check_known_customers(frame: pd.DataFrame, customers: pd.DataFrame, label: 
         ids = ", ".join(frame.loc[unknown, "customer_id"].drop_duplicates().head(3).astype(str))
         rows = tuple(frame.index[unknown])
         where = frame.attrs.get("headers", {}).get("customer_id", "customer_id")
-        raise WorkbookInputError(label, [Problem("data.unknown_customers", column=where,
-                                                 rows=rows[:5], n_rows=len(rows), params={"values": ids})])
+        raise WorkbookInputError(
+            label,
+            [
+                Problem(
+                    "data.unknown_customers",
+                    column=where,
+                    rows=rows[:5],
+                    n_rows=len(rows),
+                    params={"values": ids},
+                )
+            ],
+        )

@@ -67,27 +67,61 @@ N_SERVQUAL = 300
 # ---------------------------------------------------------------- canonical columns (CONTRACT order)
 
 CUSTOMER_COLUMNS = {
-    "customer_id": "客户编号", "name": "客户名称", "industry": "行业", "region": "区域",
-    "company_size": "企业规模", "customer_group": "客户群", "dealer_class": "经销商等级", "member": "会员",
-    "first_purchase_date": "首次购买日期", "last_purchase_date": "最近购买日期",
-    "orders_12m": "近12月订单数", "revenue_12m": "近12月销售额", "gross_profit_12m": "近12月毛利",
-    "purchase_potential": "购买潜力", "satisfaction": "满意度", "recommend_score": "推荐意愿",
-    "trust": "信任度", "cooperation": "合作意愿", "referrals": "推荐客户数", "overdue_days": "逾期天数",
-    "overdue_amount": "逾期金额", "contacts_decision": "决策层联系人数",
-    "contacts_management": "管理层联系人数", "contacts_operational": "执行层联系人数",
-    "service_tickets": "售后工单数", "service_satisfaction": "售后满意度",
-    "enquiries_12m": "近12月询价次数", "needs_documented": "需求已书面确认", "joint_projects": "联合项目数",
+    "customer_id": "客户编号",
+    "name": "客户名称",
+    "industry": "行业",
+    "region": "区域",
+    "company_size": "企业规模",
+    "customer_group": "客户群",
+    "dealer_class": "经销商等级",
+    "member": "会员",
+    "first_purchase_date": "首次购买日期",
+    "last_purchase_date": "最近购买日期",
+    "orders_12m": "近12月订单数",
+    "revenue_12m": "近12月销售额",
+    "gross_profit_12m": "近12月毛利",
+    "purchase_potential": "购买潜力",
+    "satisfaction": "满意度",
+    "recommend_score": "推荐意愿",
+    "trust": "信任度",
+    "cooperation": "合作意愿",
+    "referrals": "推荐客户数",
+    "overdue_days": "逾期天数",
+    "overdue_amount": "逾期金额",
+    "contacts_decision": "决策层联系人数",
+    "contacts_management": "管理层联系人数",
+    "contacts_operational": "执行层联系人数",
+    "service_tickets": "售后工单数",
+    "service_satisfaction": "售后满意度",
+    "enquiries_12m": "近12月询价次数",
+    "needs_documented": "需求已书面确认",
+    "joint_projects": "联合项目数",
 }
 TRANSACTION_COLUMNS = {
-    "order_id": "订单号", "customer_id": "客户编号", "order_date": "订单日期", "amount": "金额",
-    "gross_profit": "毛利", "product_line": "产品线",
+    "order_id": "订单号",
+    "customer_id": "客户编号",
+    "order_date": "订单日期",
+    "amount": "金额",
+    "gross_profit": "毛利",
+    "product_line": "产品线",
 }
 NPS_COLUMNS = {
-    "response_id": "问卷编号", "customer_id": "客户编号", "response_date": "填写日期", "touchpoint": "触点",
-    "recommend_score": "推荐意愿", "csat": "满意度", "ces": "费力度", "comment": "留言",
+    "response_id": "问卷编号",
+    "customer_id": "客户编号",
+    "response_date": "填写日期",
+    "touchpoint": "触点",
+    "recommend_score": "推荐意愿",
+    "csat": "满意度",
+    "ces": "费力度",
+    "comment": "留言",
 }
-SERVQUAL_DIMENSIONS = {"tangibles": "有形性", "reliability": "可靠性", "responsiveness": "响应性",
-                       "assurance": "保证性", "empathy": "同理心"}
+SERVQUAL_DIMENSIONS = {
+    "tangibles": "有形性",
+    "reliability": "可靠性",
+    "responsiveness": "响应性",
+    "assurance": "保证性",
+    "empathy": "同理心",
+}
 SERVQUAL_ITEMS = {"tangibles": 4, "reliability": 5, "responsiveness": 4, "assurance": 4, "empathy": 5}
 
 
@@ -152,7 +186,12 @@ RECENT_ORDER_DAYS = 170  # latent active customers always have an order this rec
 
 ORDER_MIN = (0, 1, 3, 6, 8)  # orders in 12 months by latent level
 ORDER_EXTRA_BY_LEVEL = (  # mean extra orders (large, medium, small), scaled by the customer's appetite
-    (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (12.0, 10.0, 7.0), (44.0, 36.0, 26.0), (66.0, 52.0, 38.0))
+    (0.0, 0.0, 0.0),
+    (0.0, 0.0, 0.0),
+    (12.0, 10.0, 7.0),
+    (44.0, 36.0, 26.0),
+    (66.0, 52.0, 38.0),
+)
 INITIAL_BUYER_SHARE = 0.6  # initial-contact customers with 1–2 orders (the rest only enquired)
 RETAIL_FREQUENCY = 0.35  # retail customers: extra orders × this …
 RETAIL_TICKET = 2.2  # … and order value × this (fewer, bigger orders)
@@ -164,22 +203,33 @@ ORDER_SPREAD = 0.45  # lognormal sigma of one order around the customer's typica
 PRODUCT_LINES = ("工业设备", "自动化系统", "工业软件", "备品备件", "耗材", "技术服务")
 PRODUCT_TICKET = (1.9, 2.4, 1.1, 0.45, 0.3, 0.7)  # order value relative to the customer's typical value
 PRODUCT_MARGIN = (0.20, 0.27, 0.62, 0.38, 0.24, 0.46)  # mean gross margin
-PRODUCT_MIX_BY_GROUP = ((0.15, 0.08, 0.05, 0.25, 0.37, 0.10),
-                        (0.15, 0.15, 0.20, 0.15, 0.15, 0.20),
-                        (0.20, 0.20, 0.15, 0.15, 0.12, 0.18))
+PRODUCT_MIX_BY_GROUP = (
+    (0.15, 0.08, 0.05, 0.25, 0.37, 0.10),
+    (0.15, 0.15, 0.20, 0.15, 0.15, 0.20),
+    (0.20, 0.20, 0.15, 0.15, 0.12, 0.18),
+)
 MARGIN_NOISE = 0.05
 PROMO_SHARE = 0.015  # orders sold below cost (slightly negative gross profit)
 
 MONTH_WEIGHTS = (0.70, 0.62, 1.00, 1.00, 1.02, 1.12, 0.92, 0.90, 1.05, 0.95, 1.20, 1.38)  # Jan … Dec
 WEEKEND_WEIGHT = 0.25
 HOLIDAY_WEIGHT = 0.10
-HOLIDAYS = (("2024-10-01", "2024-10-07"), ("2025-01-28", "2025-02-04"), ("2025-10-01", "2025-10-08"),
-            ("2026-02-16", "2026-02-23"))  # National Day and Spring Festival weeks
+HOLIDAYS = (
+    ("2024-10-01", "2024-10-07"),
+    ("2025-01-28", "2025-02-04"),
+    ("2025-10-01", "2025-10-08"),
+    ("2026-02-16", "2026-02-23"),
+)  # National Day and Spring Festival weeks
 
 # Per latent level: prospect, initial, active, loyal, partner, churned.
-SATISFACTION_BY_LEVEL = ((0.00, 0.05, 0.55, 0.35, 0.05), (0.00, 0.08, 0.42, 0.42, 0.08),
-                         (0.03, 0.17, 0.50, 0.27, 0.03), (0.00, 0.00, 0.04, 0.52, 0.44),
-                         (0.00, 0.00, 0.00, 0.40, 0.60), (0.10, 0.35, 0.40, 0.15, 0.00))
+SATISFACTION_BY_LEVEL = (
+    (0.00, 0.05, 0.55, 0.35, 0.05),
+    (0.00, 0.08, 0.42, 0.42, 0.08),
+    (0.03, 0.17, 0.50, 0.27, 0.03),
+    (0.00, 0.00, 0.04, 0.52, 0.44),
+    (0.00, 0.00, 0.00, 0.40, 0.60),
+    (0.10, 0.35, 0.40, 0.15, 0.00),
+)
 ENQUIRIES_BY_LEVEL = (0.0, 1.8, 1.5, 2.0, 3.0, 0.3)
 COOPERATION_BY_LEVEL = (2.6, 3.0, 3.3, 4.0, 4.6, 2.2)
 REFERRALS_BY_LEVEL = (0.0, 0.05, 0.2, 0.7, 1.4, 0.0)
@@ -198,8 +248,11 @@ TOUCHPOINTS = ("sales", "delivery", "after_sales", "billing")
 AFTER_SALES = TOUCHPOINTS.index("after_sales")
 TOUCHPOINT_SHARES = (0.30, 0.25, 0.25, 0.20)
 CSAT_BY_TOUCHPOINT_LEVEL = (  # latent mean before rounding, by rule level
-    (3.95, 3.95, 4.0, 4.05, 4.05), (3.95, 3.95, 4.0, 4.05, 4.05),
-    (3.4, 3.5, 2.65, 4.6, 4.75), (3.95, 3.95, 4.0, 4.05, 4.05))
+    (3.95, 3.95, 4.0, 4.05, 4.05),
+    (3.95, 3.95, 4.0, 4.05, 4.05),
+    (3.4, 3.5, 2.65, 4.6, 4.75),
+    (3.95, 3.95, 4.0, 4.05, 4.05),
+)
 COMMENT_SHARE = 0.65
 
 SERVQUAL_EXPECTATION = (5.3, 6.2, 6.0, 5.9, 5.7)  # latent means, dimensions in SERVQUAL_DIMENSIONS order
@@ -218,28 +271,47 @@ CITIES = {
 STEM_FIRST = tuple("恒瑞鑫泰嘉宏德盛新联金永天海博信光广远誉兴安正启卓汇富立明创通祥隆佳力华中东万")
 STEM_SECOND = tuple("源达益丰昌成利鼎辉科越腾捷锐睿晟邦凯弘峰航宇诚川岳林众和润合阳星驰耀升威")
 INDUSTRY_WORDS = (
-    ("机械制造", "精密工业", "电气设备", "汽车零部件"), ("商贸", "连锁超市", "百货", "零售"),
-    ("信息技术", "软件", "网络科技", "数据科技"), ("融资租赁", "投资管理", "保险代理", "金融服务"),
-    ("医疗器械", "生物科技", "医药", "健康管理"), ("物流", "供应链管理", "运输", "仓储服务"),
-    ("能源", "新能源科技", "电力工程", "燃气"), ("建设工程", "建筑装饰", "工程咨询", "建材"),
-    ("教育科技", "职业培训", "文化传播", "教育咨询"))
+    ("机械制造", "精密工业", "电气设备", "汽车零部件"),
+    ("商贸", "连锁超市", "百货", "零售"),
+    ("信息技术", "软件", "网络科技", "数据科技"),
+    ("融资租赁", "投资管理", "保险代理", "金融服务"),
+    ("医疗器械", "生物科技", "医药", "健康管理"),
+    ("物流", "供应链管理", "运输", "仓储服务"),
+    ("能源", "新能源科技", "电力工程", "燃气"),
+    ("建设工程", "建筑装饰", "工程咨询", "建材"),
+    ("教育科技", "职业培训", "文化传播", "教育咨询"),
+)
 LEGAL_FORMS = ("有限公司", "股份有限公司", "集团有限公司", "有限责任公司")
 LEGAL_BY_SIZE = ((0.30, 0.40, 0.30, 0.00), (0.72, 0.15, 0.03, 0.10), (0.80, 0.05, 0.00, 0.15))
 
 COMMENTS = {  # (touchpoint, band) → remarks; bands: 0 unhappy (csat ≤ 2), 1 neutral (3), 2 happy (≥ 4)
-    ("sales", 0): ("报价太慢，价格也不透明", "销售人员换得太频繁，每次都要重新介绍需求",
-                   "承诺的优惠没有兑现"),
+    ("sales", 0): (
+        "报价太慢，价格也不透明",
+        "销售人员换得太频繁，每次都要重新介绍需求",
+        "承诺的优惠没有兑现",
+    ),
     ("sales", 1): ("销售沟通正常", "方案还可以，希望更贴近我们的行业", "报价基本及时"),
     ("sales", 2): ("销售经理很懂我们的业务", "方案做得很细，帮我们省了不少成本", "响应快，专业度高"),
     ("delivery", 0): ("交货延期，影响了我们的生产", "包装破损，还少发了配件", "物流信息一直不更新"),
     ("delivery", 1): ("基本按期交货", "到货正常，安装预约稍慢", "交付还行"),
     ("delivery", 2): ("交货准时，安装也很顺利", "急单也能按时送到", "现场调试很专业"),
-    ("after_sales", 0): ("售后响应太慢，报修三天没人来", "维修后问题反复出现", "客服电话总是打不通",
-                         "工程师不熟悉我们的设备型号", "备件等了两周才到"),
-    ("after_sales", 1): ("售后还可以，就是上门时间不太准", "问题最后解决了，但过程有点长",
-                         "售后态度不错，效率一般"),
-    ("after_sales", 2): ("工程师很专业，当天就解决了问题", "售后回访很及时，感觉很放心",
-                         "专属服务经理响应快"),
+    ("after_sales", 0): (
+        "售后响应太慢，报修三天没人来",
+        "维修后问题反复出现",
+        "客服电话总是打不通",
+        "工程师不熟悉我们的设备型号",
+        "备件等了两周才到",
+    ),
+    ("after_sales", 1): (
+        "售后还可以，就是上门时间不太准",
+        "问题最后解决了，但过程有点长",
+        "售后态度不错，效率一般",
+    ),
+    ("after_sales", 2): (
+        "工程师很专业，当天就解决了问题",
+        "售后回访很及时，感觉很放心",
+        "专属服务经理响应快",
+    ),
     ("billing", 0): ("发票开错了两次", "对账流程太繁琐", "账期和合同约定不一致"),
     ("billing", 1): ("账单基本清楚", "开票速度一般", "对账还算顺利"),
     ("billing", 2): ("对账清楚，开票很快", "付款方式灵活", "账单明细一目了然"),
@@ -271,8 +343,9 @@ def _draw_given(rng: np.random.Generator, table: Sequence[Sequence[float]], give
     return out
 
 
-def _discrete_normal(rng: np.random.Generator, mean: np.ndarray, sd: float, low: int,
-                     high: int) -> np.ndarray:
+def _discrete_normal(
+    rng: np.random.Generator, mean: np.ndarray, sd: float, low: int, high: int
+) -> np.ndarray:
     """Integers near ``mean``: a normal draw rounded and clipped to ``low``–``high``."""
     return np.clip(np.rint(mean + rng.normal(0.0, sd, len(mean))), low, high).astype(np.int64)
 
@@ -331,8 +404,9 @@ def _profile(seed: int, n: int) -> _Crowd:
     return _Crowd(core.size, core.industry, core.group, core.ticket, core.appetite, region, dealer, names)
 
 
-def company_names(rng: np.random.Generator, region: np.ndarray, industry: np.ndarray,
-                  size: np.ndarray) -> np.ndarray:
+def company_names(
+    rng: np.random.Generator, region: np.ndarray, industry: np.ndarray, size: np.ndarray
+) -> np.ndarray:
     """Unique plausible Chinese company names: city + two-character stem + industry word + legal form.
 
     City follows the region, the industry word the industry, and large companies are more
@@ -362,8 +436,10 @@ def company_names(rng: np.random.Generator, region: np.ndarray, industry: np.nda
     city_pool = np.array([c for r in REGIONS for c in CITIES[r]])
     word_pool = np.array([w for words in INDUSTRY_WORDS for w in words])
     first, second = np.array(STEM_FIRST)[stem // n_second], np.array(STEM_SECOND)[stem % n_second]
-    names = np.strings.add(np.strings.add(city_pool[city], np.strings.add(first, second)),
-                           np.strings.add(word_pool[word], np.array(LEGAL_FORMS)[legal]))
+    names = np.strings.add(
+        np.strings.add(city_pool[city], np.strings.add(first, second)),
+        np.strings.add(word_pool[word], np.array(LEGAL_FORMS)[legal]),
+    )
     dup = pd.Series(rest + stem).duplicated().to_numpy()
     if dup.any():
         branch = np.strings.add(np.strings.add("第", np.arange(n).astype(str)), "分公司")
@@ -422,13 +498,17 @@ def _history(seed: int, previous: np.ndarray, current: np.ndarray, prev_orders: 
     lapsed = (previous == INITIAL) & (prev_orders == 0) & (u < 0.30)
     pre = existing & (need_prev | need_now | ((prev_orders > 0) & (u < 0.55)) | lapsed)
     earliest = _days(HISTORY_START, pd.Timestamp("2012-01-01"))
-    latest = np.where(need_prev, _days(HISTORY_START, pd.Timestamp("2023-05-31")),
-                      _days(HISTORY_START, pd.Timestamp("2024-05-31")))
+    latest = np.where(
+        need_prev,
+        _days(HISTORY_START, pd.Timestamp("2023-05-31")),
+        _days(HISTORY_START, pd.Timestamp("2024-05-31")),
+    )
     first = latest - np.floor(rng.exponential(900.0, n))
     first = np.where(first < earliest, earliest + np.floor(rng.random(n) * 1000), first)
     # Keep clear of the previous snapshot's 2-year boundary (2023-06-30) too.
-    june_2023 = (first > _days(HISTORY_START, pd.Timestamp("2023-05-31"))) & \
-                (first <= _days(HISTORY_START, pd.Timestamp("2023-07-31")))
+    june_2023 = (first > _days(HISTORY_START, pd.Timestamp("2023-05-31"))) & (
+        first <= _days(HISTORY_START, pd.Timestamp("2023-07-31"))
+    )
     first = np.where(june_2023, first - 61, first)
     last = first + np.floor(rng.random(n) * (-1 - first))
     return _History(pre, np.where(pre, first, np.nan), np.where(pre, last, np.nan))
@@ -451,8 +531,9 @@ def _order_days(rng: np.random.Generator, k: int, cdf: np.ndarray) -> np.ndarray
     return np.minimum(np.searchsorted(cdf, rng.random(k), side="right"), len(cdf) - 1)
 
 
-def _order_values(rng: np.random.Generator, ticket: np.ndarray,
-                  group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _order_values(
+    rng: np.random.Generator, ticket: np.ndarray, group: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(product line code, amount in cents, gross profit in cents) for each order.
 
     amount = typical value × product factor × lognormal noise (mean 1), at least 10 CNY;
@@ -460,7 +541,7 @@ def _order_values(rng: np.random.Generator, ticket: np.ndarray,
     """
     k = len(ticket)
     line = _draw_given(rng, PRODUCT_MIX_BY_GROUP, group)
-    noise = rng.lognormal(-ORDER_SPREAD**2 / 2, ORDER_SPREAD, k)
+    noise = rng.lognormal(-(ORDER_SPREAD**2) / 2, ORDER_SPREAD, k)
     cents = np.maximum(np.rint(ticket * np.take(PRODUCT_TICKET, line) * noise * 100), 1_000).astype(np.int64)
     margin = np.take(PRODUCT_MARGIN, line) + rng.normal(0.0, MARGIN_NOISE, k)
     margin = np.where(rng.random(k) < PROMO_SHARE, -0.06 * rng.random(k), np.clip(margin, 0.02, 0.85))
@@ -479,8 +560,9 @@ class _Orders:
     profit: np.ndarray
 
 
-def _window_orders(rng: np.random.Generator, counts: np.ndarray, latent: np.ndarray, crowd: _Crowd,
-                   offset: int) -> _Orders:
+def _window_orders(
+    rng: np.random.Generator, counts: np.ndarray, latent: np.ndarray, crowd: _Crowd, offset: int
+) -> _Orders:
     """Orders of one 12-month window starting ``offset`` days after HISTORY_START.
 
     Latent active customers get one order in the last RECENT_ORDER_DAYS days, so the
@@ -503,24 +585,29 @@ def _per_customer(orders: _Orders, n: int) -> dict[str, np.ndarray]:
     last = np.full(n, -np.inf)
     np.minimum.at(first, orders.customer, orders.day)
     np.maximum.at(last, orders.customer, orders.day)
-    return {"orders": count,
-            "cents": np.bincount(orders.customer, weights=orders.cents, minlength=n).astype(np.int64),
-            "profit": np.bincount(orders.customer, weights=orders.profit, minlength=n).astype(np.int64),
-            "first": np.where(count > 0, first, np.nan), "last": np.where(count > 0, last, np.nan)}
+    return {
+        "orders": count,
+        "cents": np.bincount(orders.customer, weights=orders.cents, minlength=n).astype(np.int64),
+        "profit": np.bincount(orders.customer, weights=orders.profit, minlength=n).astype(np.int64),
+        "first": np.where(count > 0, first, np.nan),
+        "last": np.where(count > 0, last, np.nan),
+    }
 
 
 # ---------------------------------------------------------------- one customer snapshot
 
 
-def _tenure_ok(first_days: np.ndarray, as_of: pd.Timestamp,
-               years: float = LADDER.loyal_min_tenure_years) -> np.ndarray:
+def _tenure_ok(
+    first_days: np.ndarray, as_of: pd.Timestamp, years: float = LADDER.loyal_min_tenure_years
+) -> np.ndarray:
     # Whole calendar months, as classify.relationship_level counts tenure.
     boundary = as_of - pd.DateOffset(months=round(12 * years))
     return ~np.isnan(first_days) & (first_days <= _days(HISTORY_START, boundary))
 
 
-def _rule_levels(orders, first_days, last_days, satisfaction, enquiries, joint, decision,
-                 as_of) -> np.ndarray:
+def _rule_levels(
+    orders, first_days, last_days, satisfaction, enquiries, joint, decision, as_of
+) -> np.ndarray:
     """classify's default ladder rules (top-down, first match wins) on arrays; days from HISTORY_START.
 
     The same rules as :func:`workbook.classify.relationship_level` with
@@ -528,11 +615,16 @@ def _rule_levels(orders, first_days, last_days, satisfaction, enquiries, joint, 
     """
     r = LADDER
     recency = _days(HISTORY_START, as_of) - last_days  # NaN when never bought → comparisons False
-    loyal = ((orders >= r.loyal_min_orders) & _tenure_ok(first_days, as_of, r.loyal_min_tenure_years)
-             & (satisfaction >= r.loyal_min_satisfaction))
+    loyal = (
+        (orders >= r.loyal_min_orders)
+        & _tenure_ok(first_days, as_of, r.loyal_min_tenure_years)
+        & (satisfaction >= r.loyal_min_satisfaction)
+    )
     conditions = [
-        (joint >= r.partner_min_joint_projects) & (decision >= r.partner_min_decision_contacts)
-        & (orders >= r.partner_min_orders) & _tenure_ok(first_days, as_of, r.partner_min_tenure_years),
+        (joint >= r.partner_min_joint_projects)
+        & (decision >= r.partner_min_decision_contacts)
+        & (orders >= r.partner_min_orders)
+        & _tenure_ok(first_days, as_of, r.partner_min_tenure_years),
         loyal,
         (orders >= r.active_min_orders) & (recency <= r.active_max_recency_days),
         (orders >= r.initial_min_orders) | (enquiries >= r.initial_min_enquiries),
@@ -540,8 +632,14 @@ def _rule_levels(orders, first_days, last_days, satisfaction, enquiries, joint, 
     return np.select(conditions, [PARTNER, LOYAL, ACTIVE, INITIAL], PROSPECT).astype(np.int8)
 
 
-def _ladder_inputs(rng: np.random.Generator, lv: np.ndarray, crowd: _Crowd, orders: np.ndarray,
-                   first: np.ndarray, as_of: pd.Timestamp) -> dict[str, np.ndarray]:
+def _ladder_inputs(
+    rng: np.random.Generator,
+    lv: np.ndarray,
+    crowd: _Crowd,
+    orders: np.ndarray,
+    first: np.ndarray,
+    as_of: pd.Timestamp,
+) -> dict[str, np.ndarray]:
     """Satisfaction, enquiries, joint projects and decision contacts drawn from the latent level.
 
     Partners always get ≥ 1 joint project and ≥ 1 decision contact; the few loyal customers
@@ -558,12 +656,17 @@ def _ladder_inputs(rng: np.random.Generator, lv: np.ndarray, crowd: _Crowd, orde
     joint = np.where(lv == PARTNER, 1 + rng.poisson(0.8, n), (lv == LOYAL) & (rng.random(n) < 0.05))
     decision = rng.poisson(np.take(DECISION_BY_LEVEL, lv) * np.where(crowd.size == LARGE, 1.5, 1.0))
     decision = np.where(lv == PARTNER, 1 + decision, np.where(joint > 0, 0, decision))
-    return {"satisfaction": satisfaction, "enquiries_12m": enquiries,
-            "joint_projects": joint.astype(np.int64), "contacts_decision": decision}
+    return {
+        "satisfaction": satisfaction,
+        "enquiries_12m": enquiries,
+        "joint_projects": joint.astype(np.int64),
+        "contacts_decision": decision,
+    }
 
 
-def _service(rng: np.random.Generator, lv: np.ndarray, rule: np.ndarray,
-             orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _service(
+    rng: np.random.Generator, lv: np.ndarray, rule: np.ndarray, orders: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(tickets, mean ticket rating 1–5 with one decimal or NaN) in 12 months.
 
     tickets ~ Poisson(0.35 × orders^0.75); rating = clip(mean(rule level) + N(0, 0.55)/√tickets, 1, 5).
@@ -575,8 +678,16 @@ def _service(rng: np.random.Generator, lv: np.ndarray, rule: np.ndarray,
     return tickets, np.where(tickets > 0, np.round(rating, 1), np.nan)
 
 
-def _snapshot(seed: int, label: str, crowd: _Crowd, ids: np.ndarray, latent: np.ndarray,
-              agg: dict[str, np.ndarray], member: np.ndarray, as_of: pd.Timestamp) -> pd.DataFrame:
+def _snapshot(
+    seed: int,
+    label: str,
+    crowd: _Crowd,
+    ids: np.ndarray,
+    latent: np.ndarray,
+    agg: dict[str, np.ndarray],
+    member: np.ndarray,
+    as_of: pd.Timestamp,
+) -> pd.DataFrame:
     """All canonical customer columns for one snapshot; ``agg`` holds the 12-month order figures.
 
     Features the ladder reads follow the latent level; after-sales satisfaction follows the
@@ -590,24 +701,40 @@ def _snapshot(seed: int, label: str, crowd: _Crowd, ids: np.ndarray, latent: np.
     orders, first, last = agg["orders"], agg["first"], agg["last"]
     revenue = agg["cents"] / 100
     ladder = _ladder_inputs(rng, lv, crowd, orders, first, as_of)
-    rule = _rule_levels(orders, first, last, ladder["satisfaction"], ladder["enquiries_12m"],
-                        ladder["joint_projects"], ladder["contacts_decision"], as_of)
+    rule = _rule_levels(
+        orders,
+        first,
+        last,
+        ladder["satisfaction"],
+        ladder["enquiries_12m"],
+        ladder["joint_projects"],
+        ladder["contacts_decision"],
+        as_of,
+    )
     tickets, service = _service(rng, lv, rule, orders)
     overdue = (revenue > 0) & (rng.random(n) < np.take(OVERDUE_BY_LEVEL, lv) + 0.08 * (crowd.dealer >= 0))
     share = np.take(WALLET_SHARE_BY_LEVEL, lv)
-    wallet = np.where(revenue > 0, revenue / rng.beta(share * 8, (1 - share) * 8),
-                      crowd.ticket * 6 * rng.lognormal(0, 0.5, n))
+    wallet = np.where(
+        revenue > 0,
+        revenue / rng.beta(share * 8, (1 - share) * 8),
+        crowd.ticket * 6 * rng.lognormal(0, 0.5, n),
+    )
     satisfaction = ladder["satisfaction"]
     large = crowd.size == LARGE
     frame = {
-        "customer_id": ids, "name": crowd.names, "industry": _labels(INDUSTRIES, crowd.industry),
-        "region": _labels(REGIONS, crowd.region), "company_size": _labels(SIZES, crowd.size),
+        "customer_id": ids,
+        "name": crowd.names,
+        "industry": _labels(INDUSTRIES, crowd.industry),
+        "region": _labels(REGIONS, crowd.region),
+        "company_size": _labels(SIZES, crowd.size),
         "customer_group": _labels(GROUPS, crowd.group),
         "dealer_class": _labels((*DEALER_CLASSES, None), crowd.dealer),
         "member": pd.array(member, dtype="boolean"),
         "first_purchase_date": _to_dates(HISTORY_START, first),
         "last_purchase_date": _to_dates(HISTORY_START, last),
-        "orders_12m": orders, "revenue_12m": revenue, "gross_profit_12m": agg["profit"] / 100,
+        "orders_12m": orders,
+        "revenue_12m": revenue,
+        "gross_profit_12m": agg["profit"] / 100,
         "purchase_potential": np.maximum(np.ceil(wallet / 1000) * 1000, 5000.0),
         "recommend_score": _discrete_normal(rng, 2 * satisfaction - 0.5 + 0.4 * (lv >= LOYAL), 1.1, 0, 10),
         "trust": np.clip(satisfaction + rng.choice([-1, 0, 1], n, p=[0.2, 0.6, 0.2]), 1, 5),
@@ -617,7 +744,8 @@ def _snapshot(seed: int, label: str, crowd: _Crowd, ids: np.ndarray, latent: np.
         "overdue_amount": np.where(overdue, np.rint(revenue * rng.uniform(0.02, 0.25, n) * 100) / 100, 0.0),
         "contacts_management": rng.poisson(np.take(MANAGEMENT_BY_LEVEL, lv) * np.where(large, 1.6, 1.0)),
         "contacts_operational": rng.poisson(np.take(OPERATIONAL_BY_LEVEL, lv)) + (orders > 0),
-        "service_tickets": tickets, "service_satisfaction": service,
+        "service_tickets": tickets,
+        "service_satisfaction": service,
         "needs_documented": pd.array(rng.random(n) < np.take(DOCUMENTED_BY_LEVEL, lv), dtype="boolean"),
         **ladder,
     }
@@ -637,12 +765,29 @@ def _canonical_dtypes(customers: pd.DataFrame) -> pd.DataFrame:
     out = customers.copy()
     texts = ["customer_id", "name", "industry", "region", "company_size", "customer_group", "dealer_class"]
     out[texts] = out[texts].astype("string")
-    ints = ["orders_12m", "satisfaction", "recommend_score", "trust", "cooperation", "referrals",
-            "overdue_days", "contacts_decision", "contacts_management", "contacts_operational",
-            "service_tickets", "enquiries_12m", "joint_projects"]
+    ints = [
+        "orders_12m",
+        "satisfaction",
+        "recommend_score",
+        "trust",
+        "cooperation",
+        "referrals",
+        "overdue_days",
+        "contacts_decision",
+        "contacts_management",
+        "contacts_operational",
+        "service_tickets",
+        "enquiries_12m",
+        "joint_projects",
+    ]
     out[ints] = out[ints].astype("int64")
-    floats = ["revenue_12m", "gross_profit_12m", "purchase_potential", "overdue_amount",
-              "service_satisfaction"]
+    floats = [
+        "revenue_12m",
+        "gross_profit_12m",
+        "purchase_potential",
+        "overdue_amount",
+        "service_satisfaction",
+    ]
     out[floats] = out[floats].astype("float64")
     return out[list(CUSTOMER_COLUMNS)]
 
@@ -700,22 +845,33 @@ def build_sample(seed: int = SEED) -> Sample:
     rng = _rng(seed, "transactions")
     w25 = _window_orders(rng, prev_counts, previous, crowd, 0)
     w26 = _window_orders(rng, curr_counts, current, crowd, 365)
-    ids = _customer_ids(seed, previous, history, _per_customer(w25, n)["first"],
-                        _per_customer(w26, n)["first"])
+    ids = _customer_ids(
+        seed, previous, history, _per_customer(w25, n)["first"], _per_customer(w26, n)["first"]
+    )
     customers_2025, customers = _snapshots(seed, crowd, ids, previous, current, history, w25, w26)
     transactions = _transactions_frame(w25, w26, ids)
     levels = _rule_levels_of(customers, AS_OF)
-    latent = pd.DataFrame({"customer_id": ids, "level_2025": _labels((*LEVELS, None), previous),
-                           "level_2026": _labels((*LEVELS, "churned"), current)})
+    latent = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "level_2025": _labels((*LEVELS, None), previous),
+            "level_2026": _labels((*LEVELS, "churned"), current),
+        }
+    )
     order = np.argsort(ids, kind="stable")
-    return Sample(customers.iloc[order].reset_index(drop=True),
-                  customers_2025.sort_values("customer_id", ignore_index=True),
-                  transactions, nps_survey(seed, customers, levels), servqual(seed, customers),
-                  latent.iloc[order].reset_index(drop=True))
+    return Sample(
+        customers.iloc[order].reset_index(drop=True),
+        customers_2025.sort_values("customer_id", ignore_index=True),
+        transactions,
+        nps_survey(seed, customers, levels),
+        servqual(seed, customers),
+        latent.iloc[order].reset_index(drop=True),
+    )
 
 
-def _customer_ids(seed: int, previous: np.ndarray, history: _History, first_25: np.ndarray,
-                  first_26: np.ndarray) -> np.ndarray:
+def _customer_ids(
+    seed: int, previous: np.ndarray, history: _History, first_25: np.ndarray, first_26: np.ndarray
+) -> np.ndarray:
     """Ids C00001… in the order customers entered the CRM, so old accounts have low numbers."""
     rng = _rng(seed, "ids")
     n = len(previous)
@@ -723,40 +879,75 @@ def _customer_ids(seed: int, previous: np.ndarray, history: _History, first_25: 
     first_order = np.fmin(first_25, first_26)
     old_entry = _days(HISTORY_START, pd.Timestamp("2023-01-01")) + rng.random(n) * 910
     new_entry = 365 + rng.random(n) * 364
-    since = np.where(history.pre, history.first,
-                     np.where(~np.isnan(first_order), np.maximum(first_order - before_first,
-                                                                 np.where(previous == ABSENT, 365, -np.inf)),
-                              np.where(previous == ABSENT, new_entry, old_entry)))
+    since = np.where(
+        history.pre,
+        history.first,
+        np.where(
+            ~np.isnan(first_order),
+            np.maximum(first_order - before_first, np.where(previous == ABSENT, 365, -np.inf)),
+            np.where(previous == ABSENT, new_entry, old_entry),
+        ),
+    )
     # Customers absent in 2025 entered after it; existing ones who first bought in 2026 entered before.
-    since = np.where((previous != ABSENT) & np.isnan(first_25) & ~history.pre, np.minimum(since, old_entry),
-                     since)
+    since = np.where(
+        (previous != ABSENT) & np.isnan(first_25) & ~history.pre, np.minimum(since, old_entry), since
+    )
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(since, kind="stable")] = np.arange(n)
     return np.strings.add("C", np.strings.zfill((rank + 1).astype(str), 5))
 
 
-def _snapshots(seed: int, crowd: _Crowd, ids: np.ndarray, previous: np.ndarray, current: np.ndarray,
-               history: _History, w25: _Orders, w26: _Orders) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _snapshots(
+    seed: int,
+    crowd: _Crowd,
+    ids: np.ndarray,
+    previous: np.ndarray,
+    current: np.ndarray,
+    history: _History,
+    w25: _Orders,
+    w26: _Orders,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The 2025 and 2026 customer snapshots, with first/last dates consistent with the orders."""
     n = len(ids)
     a25, a26 = _per_customer(w25, n), _per_customer(w26, n)
     first_any = np.fmin(a25["first"], a26["first"])
     first_26 = np.where(history.pre, history.first, first_any)
     first_25 = np.where(history.pre, history.first, a25["first"])
-    last_26 = np.where(~np.isnan(a26["last"]), a26["last"], np.where(~np.isnan(a25["last"]), a25["last"],
-                                                                     history.last))
+    last_26 = np.where(
+        ~np.isnan(a26["last"]), a26["last"], np.where(~np.isnan(a25["last"]), a25["last"], history.last)
+    )
     last_25 = np.where(~np.isnan(a25["last"]), a25["last"], history.last)
     rng = _rng(seed, "member")
     member_26 = rng.random(n) < np.take(MEMBER_BY_LEVEL, current)
     member_25 = member_26 & (rng.random(n) > 0.15)  # some joined the programme during the year
-    snap26 = _snapshot(seed, "snapshot-2026", crowd, ids, current,
-                       {**a26, "first": first_26, "last": last_26}, member_26, AS_OF)
+    snap26 = _snapshot(
+        seed,
+        "snapshot-2026",
+        crowd,
+        ids,
+        current,
+        {**a26, "first": first_26, "last": last_26},
+        member_26,
+        AS_OF,
+    )
     existing = previous != ABSENT
-    sub = _Crowd(*(getattr(crowd, f)[existing] for f in ("size", "industry", "group", "ticket", "appetite",
-                                                         "region", "dealer", "names")))
+    sub = _Crowd(
+        *(
+            getattr(crowd, f)[existing]
+            for f in ("size", "industry", "group", "ticket", "appetite", "region", "dealer", "names")
+        )
+    )
     agg25 = {k: v[existing] for k, v in {**a25, "first": first_25, "last": last_25}.items()}
-    snap25 = _snapshot(seed, "snapshot-2025", sub, ids[existing], previous[existing], agg25,
-                       member_25[existing], PREVIOUS_AS_OF)
+    snap25 = _snapshot(
+        seed,
+        "snapshot-2025",
+        sub,
+        ids[existing],
+        previous[existing],
+        agg25,
+        member_25[existing],
+        PREVIOUS_AS_OF,
+    )
     return snap25, snap26
 
 
@@ -766,28 +957,39 @@ def _transactions_frame(w25: _Orders, w26: _Orders, ids: np.ndarray) -> pd.DataF
     day = np.concatenate([w25.day, w26.day])
     order = np.lexsort((ids[customer], day))
     k = len(order)
-    return pd.DataFrame({
-        "order_id": pd.array(np.strings.add("SO", np.strings.zfill(np.arange(1, k + 1).astype(str), 6)),
-                             dtype="string"),
-        "customer_id": pd.array(ids[customer[order]], dtype="string"),
-        "order_date": _to_dates(HISTORY_START, day[order]),
-        "amount": np.concatenate([w25.cents, w26.cents])[order] / 100,
-        "gross_profit": np.concatenate([w25.profit, w26.profit])[order] / 100,
-        "product_line": pd.array(np.take(PRODUCT_LINES, np.concatenate([w25.line, w26.line])[order]),
-                                 dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": pd.array(
+                np.strings.add("SO", np.strings.zfill(np.arange(1, k + 1).astype(str), 6)), dtype="string"
+            ),
+            "customer_id": pd.array(ids[customer[order]], dtype="string"),
+            "order_date": _to_dates(HISTORY_START, day[order]),
+            "amount": np.concatenate([w25.cents, w26.cents])[order] / 100,
+            "gross_profit": np.concatenate([w25.profit, w26.profit])[order] / 100,
+            "product_line": pd.array(
+                np.take(PRODUCT_LINES, np.concatenate([w25.line, w26.line])[order]), dtype="string"
+            ),
+        }
+    )
 
 
 def _rule_levels_of(customers: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
     """Ladder level codes (0–4) of a canonical customer table."""
+
     def days(col):
         offset = (customers[col] - HISTORY_START) / pd.Timedelta(days=1)
         return offset.to_numpy(dtype=float, na_value=np.nan)
 
-    return _rule_levels(customers["orders_12m"].to_numpy(), days("first_purchase_date"),
-                        days("last_purchase_date"), customers["satisfaction"].to_numpy(),
-                        customers["enquiries_12m"].to_numpy(), customers["joint_projects"].to_numpy(),
-                        customers["contacts_decision"].to_numpy(), as_of)
+    return _rule_levels(
+        customers["orders_12m"].to_numpy(),
+        days("first_purchase_date"),
+        days("last_purchase_date"),
+        customers["satisfaction"].to_numpy(),
+        customers["enquiries_12m"].to_numpy(),
+        customers["joint_projects"].to_numpy(),
+        customers["contacts_decision"].to_numpy(),
+        as_of,
+    )
 
 
 # ---------------------------------------------------------------- surveys
@@ -804,8 +1006,10 @@ def nps_survey(seed: int, customers: pd.DataFrame, levels: np.ndarray) -> pd.Dat
     n = N_NPS
     touchpoint = _draw(rng, TOUCHPOINT_SHARES, n)
     buyers = customers["orders_12m"].to_numpy() > 0
-    pools = [np.flatnonzero(buyers & ((customers["service_tickets"].to_numpy() > 0) | (t != AFTER_SALES)))
-             for t in range(len(TOUCHPOINTS))]
+    pools = [
+        np.flatnonzero(buyers & ((customers["service_tickets"].to_numpy() > 0) | (t != AFTER_SALES)))
+        for t in range(len(TOUCHPOINTS))
+    ]
     who = np.zeros(n, dtype=np.int64)
     for t, pool in enumerate(pools):
         mask = touchpoint == t
@@ -817,15 +1021,20 @@ def nps_survey(seed: int, customers: pd.DataFrame, levels: np.ndarray) -> pd.Dat
     date = rng.integers(0, _days(SURVEY_START, AS_OF) + 1, n)
     comment = _comments(rng, touchpoint, np.digitize(csat, [3, 4]))
     order = np.lexsort((customers["customer_id"].to_numpy()[who], date))
-    return pd.DataFrame({
-        "response_id": pd.array(np.strings.add("R", np.strings.zfill(np.arange(1, n + 1).astype(str), 5)),
-                                dtype="string"),
-        "customer_id": customers["customer_id"].to_numpy()[who][order],
-        "response_date": _to_dates(SURVEY_START, date[order]),
-        "touchpoint": pd.array(np.take(TOUCHPOINTS, touchpoint[order]), dtype="string"),
-        "recommend_score": recommend[order], "csat": csat[order], "ces": ces[order],
-        "comment": pd.array(comment[order], dtype="string"),
-    }).astype({"customer_id": "string"})
+    return pd.DataFrame(
+        {
+            "response_id": pd.array(
+                np.strings.add("R", np.strings.zfill(np.arange(1, n + 1).astype(str), 5)), dtype="string"
+            ),
+            "customer_id": customers["customer_id"].to_numpy()[who][order],
+            "response_date": _to_dates(SURVEY_START, date[order]),
+            "touchpoint": pd.array(np.take(TOUCHPOINTS, touchpoint[order]), dtype="string"),
+            "recommend_score": recommend[order],
+            "csat": csat[order],
+            "ces": ces[order],
+            "comment": pd.array(comment[order], dtype="string"),
+        }
+    ).astype({"customer_id": "string"})
 
 
 def _comments(rng: np.random.Generator, touchpoint: np.ndarray, band: np.ndarray) -> np.ndarray:
@@ -854,8 +1063,9 @@ def servqual(seed: int, customers: pd.DataFrame) -> pd.DataFrame:
     leniency = rng.normal(0, 0.45, n)
     strictness = rng.normal(0, 0.35, n)  # how much this respondent's perception lags the dimension's
     cols: dict[str, object] = {
-        "respondent_id": pd.array(np.strings.add("SQ", np.strings.zfill(np.arange(1, n + 1).astype(str), 4)),
-                                  dtype="string"),
+        "respondent_id": pd.array(
+            np.strings.add("SQ", np.strings.zfill(np.arange(1, n + 1).astype(str), 4)), dtype="string"
+        ),
         "customer_id": pd.array(customer, dtype="string"),
     }
     for d, dim in enumerate(SERVQUAL_DIMENSIONS):
@@ -908,7 +1118,7 @@ def simulate_customers(n_customers: int, seed: int = 7) -> pd.DataFrame:
     mix = np.asarray(PRODUCT_MIX_BY_GROUP)[crowd.group]
     mean_value = crowd.ticket * (mix @ np.asarray(PRODUCT_TICKET))
     spread = ORDER_SPREAD / np.sqrt(np.maximum(counts, 1))
-    cents = np.rint(counts * mean_value * rng.lognormal(-spread**2 / 2, spread) * 100).astype(np.int64)
+    cents = np.rint(counts * mean_value * rng.lognormal(-(spread**2) / 2, spread) * 100).astype(np.int64)
     # Revenue-weighted margin of the customer's product mix.
     value_mix = mix * np.asarray(PRODUCT_TICKET)
     margin = value_mix @ np.asarray(PRODUCT_MARGIN) / value_mix.sum(axis=1)
@@ -920,8 +1130,13 @@ def simulate_customers(n_customers: int, seed: int = 7) -> pd.DataFrame:
     return _snapshot(seed, "simulate", crowd, ids, current, agg, member, AS_OF)
 
 
-def _simulated_dates(rng: np.random.Generator, counts: np.ndarray, prev_counts: np.ndarray,
-                     current: np.ndarray, history: _History) -> dict[str, np.ndarray]:
+def _simulated_dates(
+    rng: np.random.Generator,
+    counts: np.ndarray,
+    prev_counts: np.ndarray,
+    current: np.ndarray,
+    history: _History,
+) -> dict[str, np.ndarray]:
     """First/last purchase days (from HISTORY_START) without drawing each order.
 
     The earliest and latest of k uniform days in a year sit about 365/(k+1) days from its
@@ -941,8 +1156,9 @@ def _simulated_dates(rng: np.random.Generator, counts: np.ndarray, prev_counts: 
     return {"first": np.where(history.pre, history.first, first_new), "last": last}
 
 
-def simulate_transactions(n_customers: int, n_rows: int, seed: int = 7,
-                          as_of: str | pd.Timestamp = "2026-06-30") -> pd.DataFrame:
+def simulate_transactions(
+    n_customers: int, n_rows: int, seed: int = 7, as_of: str | pd.Timestamp = "2026-06-30"
+) -> pd.DataFrame:
     """``n_rows`` orders of ``n_customers`` customers over the 24 months up to ``as_of``.
 
     Canonical transaction columns with compact dtypes: ``order_id`` int64 (1…n in date
@@ -974,14 +1190,16 @@ def simulate_transactions(n_customers: int, n_rows: int, seed: int = 7,
     customer = rng.permuted(np.repeat(np.arange(n, dtype=np.int32), per_customer))
     line, cents, profit = _order_values(rng, crowd.ticket[customer], crowd.group[customer])
     ids = np.strings.add("C", np.strings.zfill(np.arange(1, n + 1).astype(str), max(5, len(str(n)))))
-    return pd.DataFrame({
-        "order_id": np.arange(1, rows + 1, dtype=np.int64),
-        "customer_id": pd.Categorical.from_codes(customer, categories=pd.Index(ids, dtype="string")),
-        "order_date": _to_dates(start, day),
-        "amount": cents / 100,
-        "gross_profit": profit / 100,
-        "product_line": pd.Categorical.from_codes(line, categories=list(PRODUCT_LINES)),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(1, rows + 1, dtype=np.int64),
+            "customer_id": pd.Categorical.from_codes(customer, categories=pd.Index(ids, dtype="string")),
+            "order_date": _to_dates(start, day),
+            "amount": cents / 100,
+            "gross_profit": profit / 100,
+            "product_line": pd.Categorical.from_codes(line, categories=list(PRODUCT_LINES)),
+        }
+    )
 
 
 def _check_size(value: int, name: str) -> int:
@@ -1035,9 +1253,13 @@ def regenerate(out: str | Path | None = None, seed: int = SEED) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     sample = build_sample(seed)
     written = []
-    for name, frame in (("customers", sample.customers), ("customers_2025", sample.customers_2025),
-                        ("transactions", sample.transactions), ("nps_survey", sample.nps_survey),
-                        ("servqual", sample.servqual)):
+    for name, frame in (
+        ("customers", sample.customers),
+        ("customers_2025", sample.customers_2025),
+        ("transactions", sample.transactions),
+        ("nps_survey", sample.nps_survey),
+        ("servqual", sample.servqual),
+    ):
         path = folder / f"{name}.csv"
         path.write_bytes(to_csv_text(frame).encode("utf-8"))
         written.append(path)
@@ -1068,8 +1290,11 @@ def deterministic_xlsx(blob: bytes, when: datetime = datetime(2026, 6, 30)) -> b
 MESSY_ROWS = 20
 EXCEL_LINE_END = "\r\n"  # files "saved from Excel" use Windows line ends
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-GROUP_HEADERS = (("基本信息", "customer_id", "member"), ("交易", "first_purchase_date", "purchase_potential"),
-                 ("评价", "satisfaction", "joint_projects"))
+GROUP_HEADERS = (
+    ("基本信息", "customer_id", "member"),
+    ("交易", "first_purchase_date", "purchase_potential"),
+    ("评价", "satisfaction", "joint_projects"),
+)
 INSTRUCTIONS = (
     "客户数据导出说明",
     "1. 本文件由 CRM 系统导出，数据在第二个工作表「客户数据」中。",
@@ -1115,13 +1340,21 @@ def _money_text(values: pd.Series, pattern: str) -> pd.Series:
 
 def _mixed_dates(dates: pd.Series) -> pd.Series:
     """Dates cycling through 2026/1/5, 2026-01-05, 2026年1月5日, 2026.01.05 (empty stays empty)."""
-    y, m, d = (dates.dt.year.astype("Int64").astype(str), dates.dt.month.astype("Int64").astype(str),
-               dates.dt.day.astype("Int64").astype(str))
-    styles = [y + "/" + m + "/" + d, dates.dt.strftime("%Y-%m-%d"), y + "年" + m + "月" + d + "日",
-              dates.dt.strftime("%Y.%m.%d")]
+    y, m, d = (
+        dates.dt.year.astype("Int64").astype(str),
+        dates.dt.month.astype("Int64").astype(str),
+        dates.dt.day.astype("Int64").astype(str),
+    )
+    styles = [
+        y + "/" + m + "/" + d,
+        dates.dt.strftime("%Y-%m-%d"),
+        y + "年" + m + "月" + d + "日",
+        dates.dt.strftime("%Y.%m.%d"),
+    ]
     which = np.arange(len(dates)) % 4
-    out = pd.Series(np.select([which == i for i in range(4)], [s.astype(object) for s in styles]),
-                    index=dates.index)
+    out = pd.Series(
+        np.select([which == i for i in range(4)], [s.astype(object) for s in styles]), index=dates.index
+    )
     return out.where(dates.notna(), "")
 
 
@@ -1158,8 +1391,11 @@ def _messy_customer_texts(sample: Sample, seed: int) -> dict[str, bytes]:
     files["customers_misspelled_column.csv"] = _csv(english, line_end="\n").encode("utf-8")
     wrong = _set(_set(zh, c["orders_12m"], {2: "很多"}), c["revenue_12m"], {7: "abc"})
     files["customers_wrong_types.csv"] = _csv(wrong).encode("utf-8")
-    out_of_range = _set(_set(_set(zh, c["satisfaction"], {1: "6", 8: "0"}), c["recommend_score"], {4: "11"}),
-                        c["trust"], {11: "-1"})
+    out_of_range = _set(
+        _set(_set(zh, c["satisfaction"], {1: "6", 8: "0"}), c["recommend_score"], {4: "11"}),
+        c["trust"],
+        {11: "-1"},
+    )
     files["customers_out_of_range.csv"] = _csv(out_of_range).encode("utf-8")
     duplicated = pd.concat([zh.iloc[:15], zh.iloc[[3, 10]], zh.iloc[15:]], ignore_index=True)
     files["customers_duplicate_ids.csv"] = _csv(duplicated).encode("utf-8")
@@ -1171,8 +1407,15 @@ def _messy_customer_texts(sample: Sample, seed: int) -> dict[str, bytes]:
     files["customers_bad_category.csv"] = _csv(bad_category).encode("utf-8")
     files["customers_semicolon.csv"] = _csv(zh, sep=";").encode("utf-8")
     files["customers_fullwidth_comma.csv"] = _csv(zh, sep="，").encode("utf-8")
-    many = _set(_set(_set(_set(zh, c["satisfaction"], {2: "9"}), c["orders_12m"], {5: "十二"}),
-                     c["first_purchase_date"], {8: "2026-02-30"}), c["company_size"], {11: "巨型"})
+    many = _set(
+        _set(
+            _set(_set(zh, c["satisfaction"], {2: "9"}), c["orders_12m"], {5: "十二"}),
+            c["first_purchase_date"],
+            {8: "2026-02-30"},
+        ),
+        c["company_size"],
+        {11: "巨型"},
+    )
     files["customers_many_problems.csv"] = _csv(_set(many, c["name"], {14: ""})).encode("utf-8")
     files["empty.csv"] = b""
     files["customers_header_only.csv"] = _csv(zh.iloc[:0]).encode("utf-8")
@@ -1211,7 +1454,8 @@ def _messy_other_texts(sample: Sample, seed: int) -> dict[str, bytes]:
     files = {"transactions_bad_amounts.csv": _csv(_set(bad, profit, {11: f"{too_much:.2f}"})).encode("utf-8")}
     cid = TRANSACTION_COLUMNS["customer_id"]
     files["transactions_unknown_customers.csv"] = _csv(
-        _set(zh, cid, {4: "C09001", 9: "C09002", 15: "C09001"})).encode("utf-8")
+        _set(zh, cid, {4: "C09001", 9: "C09002", 15: "C09001"})
+    ).encode("utf-8")
     answers = _zh_text(_messy_pick(seed, sample.nps_survey, MESSY_ROWS, "messy-nps"), NPS_COLUMNS)
     rec, touch = NPS_COLUMNS["recommend_score"], NPS_COLUMNS["touchpoint"]
     answers = _set(_set(answers, rec, {3: "11", 8: "十"}), touch, {5: "售后服务部"})
@@ -1279,9 +1523,11 @@ def _messy_workbooks(sample: Sample, seed: int) -> dict[str, bytes]:
     prose = [[line] for line in INSTRUCTIONS]
     return {
         "customers_merged_header.xlsx": _workbook_bytes(
-            [("客户清单", [title_row, group_row, header, *values], merged)]),
+            [("客户清单", [title_row, group_row, header, *values], merged)]
+        ),
         "customers_second_sheet.xlsx": _workbook_bytes(
-            [("说明", prose, []), ("客户数据", [header, *values], [])]),
+            [("说明", prose, []), ("客户数据", [header, *values], [])]
+        ),
         "customers_no_header.xlsx": _workbook_bytes([("Sheet1", values[:15], [])]),
     }
 
@@ -1290,12 +1536,14 @@ def write_messy(folder: str | Path, sample: Sample, seed: int = SEED) -> list[Pa
     """Write the bad-input teaching files (see ``datasets/messy/README.md``) into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = {**_messy_customer_texts(sample, seed), **_messy_other_texts(sample, seed),
-             **_messy_workbooks(sample, seed)}
+    files = {
+        **_messy_customer_texts(sample, seed),
+        **_messy_other_texts(sample, seed),
+        **_messy_workbooks(sample, seed),
+    }
     for name, blob in files.items():
         (folder / name).write_bytes(blob)
     return [folder / name for name in files]
-
 
 
 def random_answers(instrument_id: str, rng: np.random.Generator) -> dict[str, int]:

@@ -46,8 +46,11 @@ def _check_python(lang: str | None) -> dict:
     version = ".".join(map(str, sys.version_info[:3]))
     ok = sys.version_info[:2] >= MIN_PYTHON
     detail = "env.python_ok" if ok else "env.python_old"
-    return _row(i18n.t("env.python", lang), ok,
-                i18n.t(detail, lang, version=version, needed=".".join(map(str, MIN_PYTHON))))
+    return _row(
+        i18n.t("env.python", lang),
+        ok,
+        i18n.t(detail, lang, version=version, needed=".".join(map(str, MIN_PYTHON))),
+    )
 
 
 def _check_packages(lang: str | None) -> list[dict]:
@@ -69,15 +72,19 @@ def _check_font(lang: str | None) -> dict:
     from workbook import plots  # matplotlib is only imported when the check runs
 
     families = plots.chinese_font_families()
-    return _row(i18n.t("env.font", lang), plots.SHIPPED_FONT.exists(),
-                i18n.t("env.font_detail", lang, font=families[0]))
+    return _row(
+        i18n.t("env.font", lang),
+        plots.SHIPPED_FONT.exists(),
+        i18n.t("env.font_detail", lang, font=families[0]),
+    )
 
 
 def _check_samples(lang: str | None) -> dict:
     missing = [name for name in SAMPLE_FILES if not (DATASETS_DIR / name).is_file()]
     if missing:
-        return _row(i18n.t("env.samples", lang), False,
-                    i18n.t("env.samples_missing", lang, files=", ".join(missing)))
+        return _row(
+            i18n.t("env.samples", lang), False, i18n.t("env.samples_missing", lang, files=", ".join(missing))
+        )
     return _row(i18n.t("env.samples", lang), True, i18n.t("env.samples_ok", lang, n=len(SAMPLE_FILES)))
 
 

@@ -468,8 +468,9 @@ def _bgnbd_terms(params, frequency, recency, T, gradient: bool = True):
     d_r = special.digamma(r + xs)[at] - special.digamma(r) + np.log(alpha) - w * log_at - v * log_atx
     d_alpha = r / alpha - (r + x) * (w / (alpha + T) + v / (alpha + tx))
     d_a = psi_ab - psi_abx + v * (special.digamma(a + 1) - special.digamma(a))
-    d_b = (psi_ab - psi_abx + w * (special.digamma(b + xs)[at] - psi_b)
-           + v * (special.digamma(bx1)[at] - psi_b))
+    d_b = (
+        psi_ab - psi_abx + w * (special.digamma(b + xs)[at] - psi_b) + v * (special.digamma(bx1)[at] - psi_b)
+    )
     return ll, np.stack([d_r, d_alpha, d_a, d_b])
 
 
@@ -491,8 +492,9 @@ def _fit(neg_ll_and_grad, start) -> optimize.OptimizeResult:
 
     # BFGS, not L-BFGS-B: with four parameters its dense update is cheaper than L-BFGS-B's
     # Fortran driver, which costs more per step than the likelihood itself.
-    result = optimize.minimize(objective, np.log(start), jac=True, method="BFGS",
-                               options={"maxiter": 1000, "gtol": 1e-6})
+    result = optimize.minimize(
+        objective, np.log(start), jac=True, method="BFGS", options={"maxiter": 1000, "gtol": 1e-6}
+    )
     if not np.isfinite(result.fun):
         raise fail(SOURCE, "operations.fit_failed")
     return result

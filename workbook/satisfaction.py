@@ -90,7 +90,12 @@ class SatisfactionDefaults:
     ces_scale: int = 7
     ces_top: tuple[int, ...] = (6, 7)
     servqual_dimensions: tuple[str, ...] = (
-        "tangibles", "reliability", "responsiveness", "assurance", "empathy")
+        "tangibles",
+        "reliability",
+        "responsiveness",
+        "assurance",
+        "empathy",
+    )
     servqual_scale: tuple[int, int] = (1, 7)
     importance_total: float = 100.0
     importance_tolerance: float = 0.5
@@ -466,8 +471,11 @@ def _servqual_items(df: pd.DataFrame, dimensions: list[str]) -> pd.DataFrame:
         for have_col, dim, k in wide.loc[wide[need].isna(), [have, "dimension", "k"]].itertuples(index=False)
     ]
     wide = wide.dropna()
-    problems += [Problem("satisfaction.servqual_no_items", params={"dimension": d})
-                 for d in dimensions if d not in set(wide["dimension"])]
+    problems += [
+        Problem("satisfaction.servqual_no_items", params={"dimension": d})
+        for d in dimensions
+        if d not in set(wide["dimension"])
+    ]
     if problems:
         raise WorkbookInputError("servqual", problems)
     wide["k"] = wide["k"].astype(int)
@@ -484,10 +492,17 @@ def _item_gaps(pairs: pd.DataFrame, expect: np.ndarray, perceive: np.ndarray) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_e = np.where(both, expect, 0.0).sum(axis=0) / n
         mean_p = np.where(both, perceive, 0.0).sum(axis=0) / n
-    return pd.DataFrame({
-        "item": pairs["item"], "dimension": pairs["dimension"], "k": pairs["k"], "n": n,
-        "expectation": mean_e, "perception": mean_p, "gap": mean_p - mean_e,
-    })
+    return pd.DataFrame(
+        {
+            "item": pairs["item"],
+            "dimension": pairs["dimension"],
+            "k": pairs["k"],
+            "n": n,
+            "expectation": mean_e,
+            "perception": mean_p,
+            "gap": mean_p - mean_e,
+        }
+    )
 
 
 def _importance(df: pd.DataFrame, dimensions: list[str], tolerance: float) -> pd.Series:
@@ -497,17 +512,27 @@ def _importance(df: pd.DataFrame, dimensions: list[str], tolerance: float) -> pd
     if not present:
         return pd.Series(np.nan, index=dimensions)
     if len(present) < len(columns):
-        raise WorkbookInputError("servqual", [
-            Problem("satisfaction.missing_column", column=c, params={"available": _names(df.columns)})
-            for c in columns if c not in present])
+        raise WorkbookInputError(
+            "servqual",
+            [
+                Problem("satisfaction.missing_column", column=c, params={"available": _names(df.columns)})
+                for c in columns
+                if c not in present
+            ],
+        )
     total = DEFAULTS.importance_total
     points = _check_matrix(df[columns], "servqual", 0, total, whole=False)
     answered = points.notna().any(axis=1)
     sums = points.sum(axis=1)
     bad = answered & ((sums - total).abs() > tolerance)
     if bad.any():
-        problem = _problem("satisfaction.importance_not_100", bad, sums.round(2),
-                           total=f"{total:g}", tolerance=f"{tolerance:g}")
+        problem = _problem(
+            "satisfaction.importance_not_100",
+            bad,
+            sums.round(2),
+            total=f"{total:g}",
+            tolerance=f"{tolerance:g}",
+        )
         raise WorkbookInputError("servqual", [problem])
     return pd.Series(points[answered].mean().to_numpy(), index=dimensions)
 
@@ -634,8 +659,13 @@ def item_total(items: pd.DataFrame, corrected: bool = True, missing: str = "pair
         r = (row - diag) / np.sqrt(diag * rest) if corrected else row / np.sqrt(diag * total)
         alpha_del = (k - 1) / (k - 2) * (1 - (np.trace(cov) - diag) / rest) if k > 2 else np.full(k, np.nan)
     return pd.DataFrame(
-        {"n": frame.notna().sum(), "mean": frame.mean(), "sd": frame.std(),
-         "item_total_r": r, "alpha_if_deleted": alpha_del},
+        {
+            "n": frame.notna().sum(),
+            "mean": frame.mean(),
+            "sd": frame.std(),
+            "item_total_r": r,
+            "alpha_if_deleted": alpha_del,
+        },
         index=frame.columns,
     ).rename_axis("item")
 
@@ -722,10 +752,20 @@ def importance_performance(
     """
     perf_low, perf_high = _check_scale(scale, "importance_performance", whole=False)
     imp_low, imp_high = _check_scale(importance_scale or scale, "importance_performance", whole=False)
-    imp = _check_matrix(_column(df, importance, "importance_performance").to_frame(),
-                        "importance_performance", imp_low, imp_high, whole=False).iloc[:, 0]
-    perf = _check_matrix(_column(df, performance, "importance_performance").to_frame(),
-                         "importance_performance", perf_low, perf_high, whole=False).iloc[:, 0]
+    imp = _check_matrix(
+        _column(df, importance, "importance_performance").to_frame(),
+        "importance_performance",
+        imp_low,
+        imp_high,
+        whole=False,
+    ).iloc[:, 0]
+    perf = _check_matrix(
+        _column(df, performance, "importance_performance").to_frame(),
+        "importance_performance",
+        perf_low,
+        perf_high,
+        whole=False,
+    ).iloc[:, 0]
     imp_cut = _crosshair(imp, crosshair, 0, (imp_low, imp_high))
     perf_cut = _crosshair(perf, crosshair, 1, (perf_low, perf_high))
     high_i, high_p = imp >= imp_cut, perf >= perf_cut
@@ -735,11 +775,17 @@ def importance_performance(
         default="possible_overkill",
     )
     quadrant = pd.Series(quadrant, index=df.index).where(imp.notna() & perf.notna())
-    return pd.DataFrame({
-        "importance": imp, "performance": perf,
-        "importance_crosshair": imp_cut, "performance_crosshair": perf_cut,
-        "quadrant": quadrant, "reason": _ipa_reason(imp, perf, imp_cut, perf_cut, quadrant),
-    }, index=df.index)
+    return pd.DataFrame(
+        {
+            "importance": imp,
+            "performance": perf,
+            "importance_crosshair": imp_cut,
+            "performance_crosshair": perf_cut,
+            "quadrant": quadrant,
+            "reason": _ipa_reason(imp, perf, imp_cut, perf_cut, quadrant),
+        },
+        index=df.index,
+    )
 
 
 def _crosshair(values: pd.Series, rule, axis: int, scale: tuple[float, float]) -> float:
@@ -751,8 +797,13 @@ def _crosshair(values: pd.Series, rule, axis: int, scale: tuple[float, float]) -
     try:
         return float(rule[axis])
     except (TypeError, ValueError, IndexError, KeyError):
-        raise fail("importance_performance", "satisfaction.bad_option", option="crosshair",
-                   allowed=", ".join([*CROSSHAIRS, "(importance, performance)"]), value=repr(rule)) from None
+        raise fail(
+            "importance_performance",
+            "satisfaction.bad_option",
+            option="crosshair",
+            allowed=", ".join([*CROSSHAIRS, "(importance, performance)"]),
+            value=repr(rule),
+        ) from None
 
 
 def _ipa_reason(imp, perf, imp_cut, perf_cut, quadrant: pd.Series) -> pd.Series:
@@ -822,8 +873,12 @@ def _benchmark_series(benchmark) -> pd.Series:
     if isinstance(benchmark, pd.DataFrame):
         missing = [c for c in ("metric", "benchmark") if c not in benchmark.columns]
         if missing:
-            raise fail("benchmark", "satisfaction.missing_column", column=missing[0],
-                       available=_names(benchmark.columns))
+            raise fail(
+                "benchmark",
+                "satisfaction.missing_column",
+                column=missing[0],
+                available=_names(benchmark.columns),
+            )
         benchmark = benchmark.set_index("metric")["benchmark"]
     bench = pd.Series(benchmark, dtype=object) if isinstance(benchmark, Mapping) else pd.Series(benchmark)
     bench = _check_matrix(bench.to_frame("benchmark"), "benchmark", -np.inf, np.inf, whole=False)["benchmark"]
@@ -836,13 +891,22 @@ def _scores_long(scores, metrics: pd.Index) -> pd.Series:
     available = table.columns if table is not None else pd.Series(scores, dtype=object).index
     absent = [m for m in metrics if m not in available]
     if absent:
-        raise WorkbookInputError("benchmark", [
-            Problem("satisfaction.benchmark_metric_missing", column=str(m),
-                    params={"available": _names(available)}) for m in absent])
+        raise WorkbookInputError(
+            "benchmark",
+            [
+                Problem(
+                    "satisfaction.benchmark_metric_missing",
+                    column=str(m),
+                    params={"available": _names(available)},
+                )
+                for m in absent
+            ],
+        )
     if table is None:
         series = pd.Series(scores, dtype=object)[list(metrics)]
-        return _check_matrix(series.to_frame("score"), "scores", -np.inf, np.inf, whole=False)["score"] \
-            .rename_axis("metric")
+        return _check_matrix(series.to_frame("score"), "scores", -np.inf, np.inf, whole=False)[
+            "score"
+        ].rename_axis("metric")
     values = _check_matrix(table[list(metrics)], "scores", -np.inf, np.inf, whole=False)
     return values.rename_axis(columns="metric").stack(future_stack=True)  # type: ignore[return-value]  # a Series
 
@@ -936,8 +1000,9 @@ def _zscores(df: pd.DataFrame, outcome: str, drivers: list[str], method: str) ->
     sd = data.std()
     flat = [c for c in columns if not sd[c] > 0]
     if flat:
-        raise WorkbookInputError("key_drivers", [Problem("satisfaction.drivers_no_variance", column=str(c))
-                                                 for c in flat])
+        raise WorkbookInputError(
+            "key_drivers", [Problem("satisfaction.drivers_no_variance", column=str(c)) for c in flat]
+        )
     z = ((data - data.mean()) / sd).to_numpy(float)
     return z[:, : len(drivers)], z[:, columns.index(outcome)]
 
@@ -985,8 +1050,9 @@ def _group_keys(data, by, index: pd.Index, source: str) -> pd.Series:
     keys = np.asarray(by, dtype=object)
     if len(keys) != len(index):
         raise fail(source, "satisfaction.by_length", n_by=len(keys), n=len(index))
-    return pd.Series(by.to_numpy() if isinstance(by, pd.Series) else keys, index=index,
-                     name=getattr(by, "name", None))
+    return pd.Series(
+        by.to_numpy() if isinstance(by, pd.Series) else keys, index=index, name=getattr(by, "name", None)
+    )
 
 
 def _scale_values(values: pd.Series, source: str, low: float, high: float) -> pd.Series:
@@ -1001,17 +1067,22 @@ def _check_matrix(frame: pd.DataFrame, source: str, low: float, high: float, *, 
     text = numeric.isna() & frame.notna()
     off = numeric.notna() & ((numeric < low) | (numeric > high) | ((numeric % 1 != 0) if whole else False))
     key = "satisfaction.out_of_scale" if whole else "satisfaction.out_of_range"
-    problems = [_problem("satisfaction.not_numeric", text[col], frame[col], col)
-                 for col in frame.columns[text.any().to_numpy()]]
-    problems += [_problem(key, off[col], numeric[col], col, low=f"{low:g}", high=f"{high:g}")
-                 for col in frame.columns[off.any().to_numpy()]]
+    problems = [
+        _problem("satisfaction.not_numeric", text[col], frame[col], col)
+        for col in frame.columns[text.any().to_numpy()]
+    ]
+    problems += [
+        _problem(key, off[col], numeric[col], col, low=f"{low:g}", high=f"{high:g}")
+        for col in frame.columns[off.any().to_numpy()]
+    ]
     if problems:
         raise WorkbookInputError(source, problems)
     return numeric
 
 
-def _problem(key: str, mask: pd.Series, values: pd.Series, column: Hashable | None = None,
-             **params) -> Problem:
+def _problem(
+    key: str, mask: pd.Series, values: pd.Series, column: Hashable | None = None, **params
+) -> Problem:
     """A problem at the flagged rows: first row labels, their count, and the distinct values found."""
     rows = tuple(mask.index[mask.to_numpy()][:MAX_VALUES_SHOWN])
     flagged = values[mask]
@@ -1019,8 +1090,13 @@ def _problem(key: str, mask: pd.Series, values: pd.Series, column: Hashable | No
         flagged = pd.Series(np.char.mod("%g", flagged.to_numpy(float)))  # 7, not 7.0
     shown = pd.unique(flagged.astype(str))[:MAX_VALUES_SHOWN]
     named = column is not None and column != _UNNAMED
-    return Problem(key, column=str(column) if named else None, rows=rows, n_rows=int(mask.sum()),
-                   params={"values": ", ".join(shown), **params})
+    return Problem(
+        key,
+        column=str(column) if named else None,
+        rows=rows,
+        n_rows=int(mask.sum()),
+        params={"values": ", ".join(shown), **params},
+    )
 
 
 def _check_scale(scale, source: str, *, whole: bool = True) -> tuple[float, float]:
@@ -1039,8 +1115,13 @@ def _check_top(top, low: float, high: float, source: str) -> list[float]:
     numeric = pd.to_numeric(pd.Series(values), errors="coerce")
     bad = numeric.isna() | (numeric < low) | (numeric > high) | (numeric % 1 != 0)
     if len(values) == 0 or bad.any():
-        raise fail(source, "satisfaction.bad_top", values=", ".join(map(str, values)), low=f"{low:g}",
-                   high=f"{high:g}")
+        raise fail(
+            source,
+            "satisfaction.bad_top",
+            values=", ".join(map(str, values)),
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
     return numeric.tolist()
 
 
@@ -1052,8 +1133,9 @@ def _check_confidence(confidence, source: str) -> None:
 def _check_option(value, allowed: Iterable[str], option: str, source: str) -> None:
     allowed = tuple(allowed)
     if value not in allowed:
-        raise fail(source, "satisfaction.bad_option", option=option, allowed=", ".join(allowed),
-                   value=repr(value))
+        raise fail(
+            source, "satisfaction.bad_option", option=option, allowed=", ".join(allowed), value=repr(value)
+        )
 
 
 def _names(columns: Iterable) -> str:

@@ -403,8 +403,10 @@ def _shown_store(env: dict[str, str]) -> str:
 def _store_options(options: ServeOptions, env: dict[str, str]) -> str:
     """The options that make ``report``/``export`` read the server's store ("" for the default one)."""
     if env.get(DATABASE_URL_ENV):
-        return " --database-url '<URL>'" if make_url(env[DATABASE_URL_ENV]).password else (
-            f" --database-url '{env[DATABASE_URL_ENV]}'"
+        return (
+            " --database-url '<URL>'"
+            if make_url(env[DATABASE_URL_ENV]).password
+            else (f" --database-url '{env[DATABASE_URL_ENV]}'")
         )
     data_dir = Path(env[DATA_DIR_ENV])
     return "" if data_dir == DEFAULT_DATA_DIR.resolve() else f' --data-dir "{data_dir}"'

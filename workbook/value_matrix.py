@@ -82,7 +82,9 @@ DEFAULT_METHODS: Mapping[str, str] = {
     "frequency": "percentile",
 }
 RATING_SCALES: Mapping[str, tuple[float, float]] = {
-    "loyalty": (1, 5), "cooperation": (1, 5), "referral": (0, 1),
+    "loyalty": (1, 5),
+    "cooperation": (1, 5),
+    "referral": (0, 1),
 }
 # From an order ledger alone (no survey columns): what customers bought, how much it earned and
 # how often they came back, each ranked (percentile). Profit still counts most; without a profit
@@ -106,8 +108,12 @@ FS_QUADRANTS = ("best", "frequent", "big_ticket", "occasional")
 CONTACT_MODES = ("face_to_face", "phone", "online")
 # Share of the service budget and contact mode per tier and per quadrant (curriculum module 2/3).
 TIER_PLAN = {"high": (0.50, "face_to_face"), "mid": (0.35, "phone"), "low": (0.15, "online")}
-QUADRANT_PLAN = {"strategic": (0.40, "face_to_face"), "core": (0.30, "face_to_face"),
-                 "growth": (0.20, "phone"), "basic": (0.10, "online")}
+QUADRANT_PLAN = {
+    "strategic": (0.40, "face_to_face"),
+    "core": (0.30, "face_to_face"),
+    "growth": (0.20, "phone"),
+    "basic": (0.10, "online"),
+}
 DEFAULT_SHARES = {tier: share for tier, (share, _) in TIER_PLAN.items()}
 SOURCE = "value_matrix"
 
@@ -129,6 +135,7 @@ def dimensions_for(customers: pd.DataFrame) -> tuple[str, ...]:
     >>> dimensions_for(pd.DataFrame(columns=["revenue_12m", "orders_12m", "satisfaction"]))[:2]
     ('purchase_potential', 'profit_contribution')
     """
+
     def has(dimension: str) -> bool:
         return all(c in customers.columns for c in DIMENSION_INPUTS[dimension])
 
@@ -179,16 +186,18 @@ def dimension_values(customers: pd.DataFrame, dimensions: Sequence[str] | None =
         "profit_contribution": lambda: number["gross_profit_12m"],
         "loyalty": lambda: (number["satisfaction"] + number["trust"]) / 2,
         "cooperation": lambda: number["cooperation"],
-        "referral": lambda: 0.5 * number["recommend_score"] / 10
-        + 0.5 * number["referrals"].clip(upper=3) / 3,
+        "referral": lambda: (
+            0.5 * number["recommend_score"] / 10 + 0.5 * number["referrals"].clip(upper=3) / 3
+        ),
         "revenue": lambda: number["revenue_12m"],
         "frequency": lambda: number["orders_12m"],
     }
     return pd.DataFrame({d: formulas[d]() for d in dimensions}, index=customers.index)
 
 
-def normalize(values: pd.Series, method: str = "minmax",
-              scale: tuple[float, float] | None = None) -> pd.Series:
+def normalize(
+    values: pd.Series, method: str = "minmax", scale: tuple[float, float] | None = None
+) -> pd.Series:
     """Map ``values`` to 0–1.
 
     * ``minmax``: (x − min)/(max − min); a constant column gives 0.5 (nobody is better).
@@ -220,9 +229,10 @@ def normalized_dimensions(customers: pd.DataFrame, method: str | None = None) ->
     Compute this once and call :func:`rescore` for every weight change.
     """
     raw = dimension_values(customers)
-    return pd.DataFrame({
-        d: normalize(raw[d], method or DEFAULT_METHODS[d], RATING_SCALES.get(d)) for d in raw.columns
-    }, index=raw.index)
+    return pd.DataFrame(
+        {d: normalize(raw[d], method or DEFAULT_METHODS[d], RATING_SCALES.get(d)) for d in raw.columns},
+        index=raw.index,
+    )
 
 
 # ---------------------------------------------------------------- weights and score
@@ -243,8 +253,13 @@ def validate_weights(weights: Mapping[str, float], dimensions: Sequence[str] = D
         if name not in dimensions:
             close = difflib.get_close_matches(str(name), dimensions, n=1, cutoff=0.6)
             key = "value_matrix.unknown_dimension_suggest" if close else "value_matrix.unknown_dimension"
-            problems.append(Problem(key, column=str(name), params={"suggest": close[0] if close else "",
-                                                                   "allowed": ", ".join(dimensions)}))
+            problems.append(
+                Problem(
+                    key,
+                    column=str(name),
+                    params={"suggest": close[0] if close else "", "allowed": ", ".join(dimensions)},
+                )
+            )
         elif isinstance(value, bool) or not isinstance(value, int | float | np.number) or np.isnan(value):
             problems.append(Problem("value_matrix.weight_not_number", column=name, params={"value": value}))
         elif value < 0:
@@ -272,8 +287,11 @@ def tier(score: pd.Series, thresholds: Sequence[float] = DEFAULT_TIER_THRESHOLDS
     """high / mid / low from value scores: ≥ thresholds[1] high, ≥ thresholds[0] mid, else low."""
     low, high = _check_thresholds(thresholds)
     codes = (score.to_numpy() >= low).astype("int8") + (score.to_numpy() >= high)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=list(TIERS), ordered=True),
-                     index=score.index, name="value_tier")
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=list(TIERS), ordered=True),
+        index=score.index,
+        name="value_tier",
+    )
 
 
 def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, float]:
@@ -283,9 +301,14 @@ def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, float]:
     return low, high
 
 
-def value_scores(customers: pd.DataFrame, weights: Mapping[str, float] | None = None, *,
-                 method: str | None = None, thresholds: Sequence[float] = DEFAULT_TIER_THRESHOLDS,
-                 explain: bool = True) -> pd.DataFrame:
+def value_scores(
+    customers: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    *,
+    method: str | None = None,
+    thresholds: Sequence[float] = DEFAULT_TIER_THRESHOLDS,
+    explain: bool = True,
+) -> pd.DataFrame:
     """Per customer: ``score_<dimension>`` (0–100), ``value_score`` (0–100), ``value_tier`` and ``reason``.
 
     The reason names the two dimensions that contribute most points (weight × score). The
@@ -310,8 +333,9 @@ def value_scores(customers: pd.DataFrame, weights: Mapping[str, float] | None = 
     return out
 
 
-def _reason(normalized: pd.DataFrame, w: pd.Series, thresholds: Sequence[float],
-            score: pd.Series) -> pd.Series:
+def _reason(
+    normalized: pd.DataFrame, w: pd.Series, thresholds: Sequence[float], score: pd.Series
+) -> pd.Series:
     points = np.nan_to_num(normalized.to_numpy(dtype="float64")) * w.to_numpy() * 100
     order = np.argsort(-points, axis=1, kind="stable")[:, :2]
     names = np.array([label("vm_dimension", d) for d in normalized.columns], dtype=object)
@@ -321,9 +345,14 @@ def _reason(normalized: pd.DataFrame, w: pd.Series, thresholds: Sequence[float],
     template = t("value_matrix.reason")
     low, high = thresholds
     # Formatting per row is unavoidable for free text; it is one f-string per customer, no pandas per row.
-    return pd.Series([template.format(score=s, first=a, p1=x, second=b, p2=y, low=low, high=high)
-                      for s, a, x, b, y in zip(score.to_numpy(), first, p1, second, p2, strict=True)],
-                     index=normalized.index, dtype="string")
+    return pd.Series(
+        [
+            template.format(score=s, first=a, p1=x, second=b, p2=y, low=low, high=high)
+            for s, a, x, b, y in zip(score.to_numpy(), first, p1, second, p2, strict=True)
+        ],
+        index=normalized.index,
+        dtype="string",
+    )
 
 
 # ---------------------------------------------------------------- the two-axis views
@@ -345,8 +374,12 @@ def _quadrant_codes(high_x: np.ndarray, high_y: np.ndarray, codes: Sequence[str]
     return pd.Categorical.from_codes(index, categories=list(codes))
 
 
-def value_quadrants(scored: pd.DataFrame, current: str = "current_value", potential: str = "potential_value",
-                    split: str | float = "median") -> pd.DataFrame:
+def value_quadrants(
+    scored: pd.DataFrame,
+    current: str = "current_value",
+    potential: str = "potential_value",
+    split: str | float = "median",
+) -> pd.DataFrame:
     """Current × potential value: ``strategic`` (both high), ``core`` (current high), ``growth``
     (potential high), ``basic`` (both low), split at the median, the mean or a given number.
 
@@ -356,12 +389,15 @@ def value_quadrants(scored: pd.DataFrame, current: str = "current_value", potent
     x, y = scored[current].astype("float64"), scored[potential].astype("float64")
     xs, ys = _split_value(x, split), _split_value(y, split)
     quadrant = _quadrant_codes((x >= xs).to_numpy(), (y >= ys).to_numpy(), QUADRANTS)
-    out = pd.DataFrame({current: x, potential: y, "quadrant": quadrant, "x_split": xs, "y_split": ys},
-                       index=scored.index)
+    out = pd.DataFrame(
+        {current: x, potential: y, "quadrant": quadrant, "x_split": xs, "y_split": ys}, index=scored.index
+    )
     names = {q: label("quadrant", q) for q in QUADRANTS}
-    out["reason"] = pd.Series(quadrant, index=scored.index).map(
-        lambda q: t("value_matrix.quadrant_reason", quadrant=names[q], x=round(xs, 1), y=round(ys, 1))
-    ).astype("string")
+    out["reason"] = (
+        pd.Series(quadrant, index=scored.index)
+        .map(lambda q: t("value_matrix.quadrant_reason", quadrant=names[q], x=round(xs, 1), y=round(ys, 1)))
+        .astype("string")
+    )
     return out
 
 
@@ -369,12 +405,21 @@ def current_potential(customers: pd.DataFrame) -> pd.DataFrame:
     """Default axes 0–100: current value = percentile of 12-month gross profit; potential value =
     percentile of the wallet not yet won, ``purchase_potential − revenue_12m`` (floored at 0)."""
     headroom = (customers["purchase_potential"] - customers["revenue_12m"]).clip(lower=0)
-    return pd.DataFrame({"current_value": 100 * normalize(customers["gross_profit_12m"], "percentile"),
-                         "potential_value": 100 * normalize(headroom, "percentile")}, index=customers.index)
+    return pd.DataFrame(
+        {
+            "current_value": 100 * normalize(customers["gross_profit_12m"], "percentile"),
+            "potential_value": 100 * normalize(headroom, "percentile"),
+        },
+        index=customers.index,
+    )
 
 
-def frequency_spend_quadrants(customers: pd.DataFrame, frequency: str = "orders_12m",
-                              spend: str | None = None, split: str | float = "median") -> pd.DataFrame:
+def frequency_spend_quadrants(
+    customers: pd.DataFrame,
+    frequency: str = "orders_12m",
+    spend: str | None = None,
+    split: str | float = "median",
+) -> pd.DataFrame:
     """The classic frequency × average-spend view: ``best`` (both high), ``frequent`` (often, small),
     ``big_ticket`` (rarely, large), ``occasional`` (both low). Average spend = revenue_12m / orders_12m
     unless ``spend`` names a column; customers without orders are left out (NaN quadrant)."""
@@ -383,8 +428,16 @@ def frequency_spend_quadrants(customers: pd.DataFrame, frequency: str = "orders_
     buying = freq > 0
     fs, ss = _split_value(freq[buying], split), _split_value(avg[buying], split)
     quadrant = _quadrant_codes((freq >= fs).to_numpy(), (avg >= ss).to_numpy(), FS_QUADRANTS)
-    out = pd.DataFrame({"frequency": freq, "avg_spend": avg, "fs_quadrant": quadrant,
-                        "frequency_split": fs, "spend_split": ss}, index=customers.index)
+    out = pd.DataFrame(
+        {
+            "frequency": freq,
+            "avg_spend": avg,
+            "fs_quadrant": quadrant,
+            "frequency_split": fs,
+            "spend_split": ss,
+        },
+        index=customers.index,
+    )
     out.loc[~buying, "fs_quadrant"] = np.nan
     return out
 
@@ -394,19 +447,34 @@ def frequency_spend_quadrants(customers: pd.DataFrame, frequency: str = "orders_
 
 def strategy_table(lang: str | None = None) -> pd.DataFrame:
     """For each tier and quadrant: strategy text, contact mode and default share of resources."""
-    rows = [{"group": "value_tier", "code": code, "name": label("value_tier", code, lang),
-             "strategy": t(f"value_matrix.strategy.{code}", lang),
-             "contact_mode": label("contact_mode", mode, lang), "resource_share": share}
-            for code, (share, mode) in TIER_PLAN.items()]
-    rows += [{"group": "quadrant", "code": code, "name": label("quadrant", code, lang),
-              "strategy": t(f"value_matrix.strategy.{code}", lang),
-              "contact_mode": label("contact_mode", mode, lang), "resource_share": share}
-             for code, (share, mode) in QUADRANT_PLAN.items()]
+    rows = [
+        {
+            "group": "value_tier",
+            "code": code,
+            "name": label("value_tier", code, lang),
+            "strategy": t(f"value_matrix.strategy.{code}", lang),
+            "contact_mode": label("contact_mode", mode, lang),
+            "resource_share": share,
+        }
+        for code, (share, mode) in TIER_PLAN.items()
+    ]
+    rows += [
+        {
+            "group": "quadrant",
+            "code": code,
+            "name": label("quadrant", code, lang),
+            "strategy": t(f"value_matrix.strategy.{code}", lang),
+            "contact_mode": label("contact_mode", mode, lang),
+            "resource_share": share,
+        }
+        for code, (share, mode) in QUADRANT_PLAN.items()
+    ]
     return pd.DataFrame(rows)
 
 
-def allocate_budget(scored: pd.DataFrame, budget: float, shares: Mapping[str, float] | None = None,
-                    by: str = "value_tier") -> pd.DataFrame:
+def allocate_budget(
+    scored: pd.DataFrame, budget: float, shares: Mapping[str, float] | None = None, by: str = "value_tier"
+) -> pd.DataFrame:
     """Split ``budget`` (CNY) over the groups in column ``by`` by ``shares``, then evenly per customer.
 
     Shares are rescaled over the groups that have customers (an empty group's share goes to the
@@ -432,13 +500,25 @@ def allocate_budget(scored: pd.DataFrame, budget: float, shares: Mapping[str, fl
     leftover = round(budget * 100) - fen.sum()
     fen[np.argsort(-(exact - fen), kind="stable")[:leftover]] += 1
     n = np.array([counts[g] for g in groups])
-    return pd.DataFrame({"customers": n, "share": weights / weights.sum(), "budget": fen / 100,
-                         "per_customer": np.floor(fen / n) / 100}, index=pd.Index(groups, name=by))
+    return pd.DataFrame(
+        {
+            "customers": n,
+            "share": weights / weights.sum(),
+            "budget": fen / 100,
+            "per_customer": np.floor(fen / n) / 100,
+        },
+        index=pd.Index(groups, name=by),
+    )
 
 
-def weight_sensitivity(customers: pd.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS,
-                       deltas: Sequence[float] = (-0.10, -0.05, 0.05, 0.10), *, method: str | None = None,
-                       thresholds: Sequence[float] = DEFAULT_TIER_THRESHOLDS) -> pd.DataFrame:
+def weight_sensitivity(
+    customers: pd.DataFrame,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    deltas: Sequence[float] = (-0.10, -0.05, 0.05, 0.10),
+    *,
+    method: str | None = None,
+    thresholds: Sequence[float] = DEFAULT_TIER_THRESHOLDS,
+) -> pd.DataFrame:
     """How many customers change tier when one weight moves by ``delta`` (others rescaled to keep Σ = 1).
 
     The moved weight is clipped at 0. All scenarios are scored in one matrix product.
@@ -459,8 +539,14 @@ def weight_sensitivity(customers: pd.DataFrame, weights: Mapping[str, float] = D
     tiers = (scores >= low).astype("int8") + (scores >= high)
     base_tier = tier(rescore(normalized, base), thresholds).cat.codes.to_numpy()[:, None]
     up, down = (tiers > base_tier).sum(axis=0), (tiers < base_tier).sum(axis=0)
-    return pd.DataFrame({
-        "dimension": [d for d, _ in scenarios], "delta": [x for _, x in scenarios],
-        "weight": [max(base[d] + x, 0.0) for d, x in scenarios],
-        "changed": up + down, "up": up, "down": down, "changed_share": (up + down) / max(len(matrix), 1),
-    })
+    return pd.DataFrame(
+        {
+            "dimension": [d for d, _ in scenarios],
+            "delta": [x for _, x in scenarios],
+            "weight": [max(base[d] + x, 0.0) for d, x in scenarios],
+            "changed": up + down,
+            "up": up,
+            "down": down,
+            "changed_share": (up + down) / max(len(matrix), 1),
+        }
+    )
