@@ -463,6 +463,24 @@ def _wait_until_answering(url: str, children: list[subprocess.Popen], timeout: f
     return False
 
 
+def _readiness_urls(options: ServeOptions, lab_token: str | None) -> dict[str, str]:
+    """What must answer before the banner's addresses are printed, by server.
+
+    Voilà's list of the apps answers once Voilà does and takes no kernel (a rendered app would
+    keep a pooled kernel busy, unseen, until the idle cull an hour later); JupyterLab's status
+    needs its token.
+
+    >>> _readiness_urls(ServeOptions(port=8866, lab_port=8888, lab_host="0.0.0.0"), "t0k")
+    {'voila': 'http://127.0.0.1:8866/', 'lab': 'http://127.0.0.1:8888/api/status?token=t0k'}
+    """
+    urls = {"voila": f"http://127.0.0.1:{options.port}/"}
+    if options.lab_port:
+        reachable = options.lab_host in (*ALL_INTERFACES, "localhost", "127.0.0.1")
+        host = "127.0.0.1" if reachable else _url_host(options.lab_host)
+        urls["lab"] = f"http://{host}:{options.lab_port}/api/status?token={lab_token}"
+    return urls
+
+
 def _tail(path: Path | None, lines: int = 30) -> str:
     if path is None or not path.exists():
         return ""
@@ -494,11 +512,9 @@ def serve(options: ServeOptions) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        # Voilà's list of the apps: it answers once the server does, and takes no kernel (a rendered
-        # app would keep a pooled kernel busy, unseen, until the idle cull an hour later).
-        local = f"http://127.0.0.1:{options.port}/"
-        if not _wait_until_answering(local, children, READY_TIMEOUT):
-            print(i18n.t("serve.not_ready", log=_tail(logs["voila"]) or "-"), flush=True)
+        for name, url in _readiness_urls(options, lab_token).items():
+            if not _wait_until_answering(url, children, READY_TIMEOUT):
+                print(i18n.t("serve.not_ready", log=_tail(logs[name]) or "-"), flush=True)
         print(banner(options, trainer_code, env, lab_token), flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
