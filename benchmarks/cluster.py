@@ -140,12 +140,13 @@ def haproxy_binary() -> str:
 
 
 @contextlib.contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on the server of ``server_url``; dropped afterwards."""
+def fresh_database(server_url: str, prefix: str = "workbook_scaleout") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``server_url``; dropped afterwards (the
+    scale-out run's, and each PostgreSQL test's in ``tests/conftest.py``)."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    name = f"workbook_scaleout_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")  # CREATE DATABASE refuses transactions
     try:
         with admin.connect() as connection:
@@ -153,7 +154,8 @@ def fresh_database(server_url: str) -> Iterator[str]:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            # FORCE: connections of a node killed with SIGKILL may still be open on the server.
+            # FORCE: connections of a node killed with SIGKILL (or of a test's killed subprocess)
+            # may still be open on the server.
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 

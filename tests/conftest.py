@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -25,30 +24,16 @@ def _store_backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(STORE_TEST_URL_ENV) else ["sqlite"]
 
 
-def _fresh_postgres_database(server_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    name = f"workbook_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")  # CREATE DATABASE refuses transactions
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            # FORCE: a connection a test leaked (e.g. a killed subprocess's) must not keep it alive.
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 @pytest.fixture(params=_store_backends())
 def store_url(request, tmp_path) -> Iterator[str]:
     """The SQLAlchemy URL of an empty database, for each backend under test."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'workbook.sqlite'}"
     else:
-        yield from _fresh_postgres_database(os.environ[STORE_TEST_URL_ENV])
+        from benchmarks.cluster import fresh_database
+
+        with fresh_database(os.environ[STORE_TEST_URL_ENV], prefix="workbook_test") as url:
+            yield url
 
 
 @pytest.fixture
