@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbook.classify import LADDER_COLUMNS
 from workbook.i18n import t
 
 
@@ -49,19 +50,7 @@ VALUE_MATRIX_COLUMNS = (
     "gross_profit_12m",
 )
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis(
-        "level",
-        "customers",
-        (
-            "orders_12m",
-            "enquiries_12m",
-            "satisfaction",
-            "joint_projects",
-            "contacts_decision",
-            "first_purchase_date",
-            "last_purchase_date",
-        ),
-    ),
+    Analysis("level", "customers", LADDER_COLUMNS),
     Analysis("abc", "customers", ("customer_id", "revenue_12m")),
     Analysis("behaviour", "customers", ("customer_id", "last_purchase_date")),
     Analysis("value_matrix", "customers", VALUE_MATRIX_COLUMNS),
