@@ -157,7 +157,7 @@ def default_weights(dimensions: Sequence[str] = DIMENSIONS) -> dict[str, float]:
     return {d: given[d] / total for d in dimensions}
 
 
-def dimension_values(customers: pd.DataFrame, dimensions: Sequence[str] | None = None) -> pd.DataFrame:
+def dimension_values(customers: pd.DataFrame) -> pd.DataFrame:
     """Raw value of each dimension from canonical customer columns (index preserved).
 
     * purchase_potential = ``purchase_potential`` (CNY per year)
@@ -168,14 +168,14 @@ def dimension_values(customers: pd.DataFrame, dimensions: Sequence[str] | None =
       to recommend and referrals actually made count alike, three or more referrals is full marks.
     * revenue = ``revenue_12m`` (CNY), frequency = ``orders_12m`` (orders): the ledger's dimensions.
 
-    ``dimensions``: default :func:`dimensions_for` the table.
+    The dimensions are those :func:`dimensions_for` gives the table.
 
     >>> c = pd.DataFrame({"purchase_potential": [5e5], "gross_profit_12m": [8e4], "satisfaction": [4],
     ...                   "trust": [5], "cooperation": [3], "recommend_score": [8], "referrals": [1]})
     >>> dimension_values(c).round(3).iloc[0].tolist()
     [500000.0, 80000.0, 4.5, 3.0, 0.567]
     """
-    dimensions = tuple(dimensions or dimensions_for(customers))
+    dimensions = dimensions_for(customers)
     needed = dict.fromkeys(c for d in dimensions for c in DIMENSION_INPUTS[d])
     missing = [c for c in needed if c not in customers.columns]
     if missing:

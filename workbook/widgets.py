@@ -167,11 +167,8 @@ class ValueMatrixExplorer(_View):
         """The chart's vertical axis (0–100): the untapped potential, or for an order ledger,
         which has none, the average order value (revenue ÷ orders), both as percentiles."""
         if self.dimensions == vm.DIMENSIONS:
-            self.y_label, self.title = "widgets.vm.y_axis", "widgets.vm.chart_title"
             return vm.current_potential(customers)["potential_value"]
-        self.y_label, self.title = "widgets.vm.y_axis_order_value", "widgets.vm.chart_title_order_value"
-        orders = customers["orders_12m"].astype("float64")
-        return 100 * vm.normalize(customers["revenue_12m"] / orders.where(orders > 0), "percentile")
+        return 100 * vm.normalize(vm.frequency_spend_quadrants(customers)["avg_spend"], "percentile")
 
     def _layout(self) -> w.VBox:
         rows = [_labelled(label("vm_dimension", d, self.lang), s)[1] for d, s in self.sliders.items()]
@@ -271,6 +268,7 @@ class ValueMatrixExplorer(_View):
 
     def _chart(self) -> bytes:
         points = pd.DataFrame({"score": self.scores, "potential": self.potential, "value_tier": self.tiers})
+        suffix = "" if self.dimensions == vm.DIMENSIONS else "_order_value"  # a ledger's axis (_y_axis)
         counts = self.tiers.value_counts()
         names = {tier: f"{label('value_tier', tier, self.lang)} ({int(n)})" for tier, n in counts.items()}
         ax = plots.tier_scatter(
@@ -279,9 +277,9 @@ class ValueMatrixExplorer(_View):
             "potential",
             cuts=self.thresholds,
             names=names,
-            title=t(self.title, self.lang),
+            title=t(f"widgets.vm.chart_title{suffix}", self.lang),
             xlabel=t("widgets.vm.x_axis", self.lang),
-            ylabel=t(self.y_label, self.lang),
+            ylabel=t(f"widgets.vm.y_axis{suffix}", self.lang),
         )
         return plots.to_png(ax)
 
