@@ -93,6 +93,21 @@ def test_people_written_numbers_and_dates():
     assert frame.loc[0, "last_purchase_date"] == pd.Timestamp("2026-03-01")
 
 
+def test_na_tokens_in_names_are_found_in_any_width_and_long_names_kept_as_written():
+    rows = [ROWS[0].replace("上海华创机械有限公司", " ｎ／ａ "), ROWS[1].replace("杭州云启", "杭州（云启）")]
+    err = load_error(csv_text(*rows).encode(), name="x.csv")
+    assert "列「客户名称」，第 2 行：有空白单元格" in err.message("zh")  # a name is required
+    frame = data.load_customers(csv_text(*rows[1:]).encode(), name="x.csv")
+    assert frame.loc[0, "name"] == "杭州（云启）零售有限公司"
+
+
+@pytest.mark.parametrize("ids", [("C001", "C001", "C002"), ("C002", "C001", "C002")])
+def test_repeated_ids_are_found_in_sorted_and_unsorted_files(ids):
+    rows = [row.replace("C00" + row[3], cid, 1) for row, cid in zip(ROWS, ids, strict=True)]
+    err = load_error(csv_text(*rows).encode(), name="x.csv")
+    assert err.keys == ["data.duplicate_ids"]
+
+
 def test_header_units_in_brackets_are_ignored():
     header = HEADER.replace("近12月销售额", "近12月销售额（元）")
     frame = data.load_customers(csv_text(ROWS[0], header=header).encode(), name="x.csv")

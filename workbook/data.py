@@ -59,6 +59,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from workbook import limits
+from workbook.classify import strictly_increasing
 from workbook.errors import Problem, WorkbookInputError, fail
 from workbook.limits import Limits
 
@@ -1259,7 +1260,9 @@ def _clean_text(series: pd.Series, fold: bool = True) -> pd.Series:
         if fold:
             arr = pc.utf8_normalize(arr, form="NFKC")
         arr = pc.utf8_trim_whitespace(arr)
-        probe = arr if fold else pc.utf8_normalize(arr, form="NFKC")
+        # Only short cells can be NA tokens: the longer ones (most names) skip the NFKC pass.
+        short = pc.less_equal(pc.utf8_length(arr), max(map(len, NA_TOKENS)))
+        probe = arr if fold else pc.utf8_normalize(pc.if_else(short, arr, None), form="NFKC")
         is_na = pc.fill_null(pc.is_in(pc.utf8_lower(probe), value_set=pa_arrow.array(NA_TOKENS)), False)
         return pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr)
 
@@ -1379,9 +1382,8 @@ def _schema(spec: TableSpec, present: Iterable[str]) -> pa.DataFrameSchema:
 
 def _not_duplicated(ids: pd.Series) -> pd.Series:
     """True where an id occurs once; every copy of a repeated id is False, so all its rows are named."""
-    values = ids.to_numpy()
-    if ids.dtype.kind in "iu" and (values[1:] > values[:-1]).all():
-        return pd.Series(True, index=ids.index)  # strictly increasing numbers: unique without hashing
+    if strictly_increasing(ids):  # sorted exports: unique without hashing
+        return pd.Series(True, index=ids.index)
     if (
         isinstance(ids.dtype, pd.StringDtype)
         and ids.notna().all()
