@@ -58,7 +58,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
-from workbook import limits
+from workbook import i18n, limits
 from workbook.errors import Problem, WorkbookInputError, fail
 from workbook.limits import Limits
 
@@ -449,6 +449,60 @@ def latest_regular_date(dates: pd.Series) -> tuple[pd.Timestamp, pd.Series]:
     far = np.flatnonzero(gaps > OUTLIER_GAP.to_timedelta64())
     latest = top.iloc[far[-1] + 1] if far.size else top.iloc[0] if len(top) else pd.NaT
     return pd.Timestamp(latest).normalize(), known[known > latest]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The default assessment date and why: ``basis`` (a catalogue key: the ledger's latest regular
+    order, the customer table's latest last purchase, or today) and the ``outliers`` set aside,
+    as (customer, date) pairs, earliest first. :meth:`why` says it in a language."""
+
+    date: pd.Timestamp
+    basis: str
+    outliers: tuple[tuple[str, pd.Timestamp], ...] = ()
+
+    def why(self, lang: str | None = None) -> str:
+        """The reason as a phrase, naming each date set aside with its customer.
+
+        >>> AsOf(pd.Timestamp("2026-06-30"), "data.as_of_latest_order",
+        ...      (("C29", pd.Timestamp("2026-11-15")),)).why("en")[-14:]
+        'C29 2026-11-15'
+        """
+        text = i18n.t(self.basis, lang)
+        if self.outliers:
+            shown = ", ".join(f"{who} {when:%Y-%m-%d}" for who, when in self.outliers)
+            days = OUTLIER_GAP.days
+            text += i18n.t("data.as_of_outliers", lang, n=len(self.outliers), shown=shown, days=days)
+        return text
+
+
+def default_as_of(customers: pd.DataFrame | None, transactions: pd.DataFrame | None) -> AsOf:
+    """The assessment date when none is given: the latest regular order of the ledger, else the
+    latest regular last purchase of the customer table (:func:`latest_regular_date`), else today.
+
+    Dates after today were refused when the files were loaded, and a few dates far after all the
+    others are set aside and named, so one mistyped year can never become the assessment date.
+
+    >>> ledger = pd.DataFrame({"customer_id": [f"C{i}" for i in range(30)],
+    ...     "order_date": pd.to_datetime(["2026-06-30"] * 29 + ["2026-11-15"])})
+    >>> chosen = default_as_of(None, ledger)
+    >>> str(chosen.date.date()), chosen.outliers[0][0], chosen.outliers[0][1].date().isoformat()
+    ('2026-06-30', 'C29', '2026-11-15')
+    """
+    if transactions is not None:
+        table, column, basis = transactions, "order_date", "data.as_of_latest_order"
+    elif (
+        customers is not None
+        and "last_purchase_date" in customers
+        and customers["last_purchase_date"].notna().any()
+    ):
+        table, column, basis = customers, "last_purchase_date", "data.as_of_latest_purchase"
+    else:
+        return AsOf(pd.Timestamp.today().normalize(), "data.as_of_today")
+    when, outliers = latest_regular_date(table[column])
+    outliers = outliers.sort_values()
+    ids = table.loc[outliers.index, "customer_id"].astype(str)
+    return AsOf(when, basis, tuple(zip(ids, outliers, strict=True)))
 
 
 def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
