@@ -694,3 +694,25 @@ def test_landing_links_the_course_in_jupyterlab_without_its_token(monkeypatch):
     assert "?token=" not in page  # the landing page is for trainees too: the token stays in the banner
     monkeypatch.delenv("WORKBOOK_LAB_URL")
     assert "JupyterLab" not in apps.landing().value  # no Lab started (--lab-port 0): no dead link
+
+
+def test_a_ledger_upload_names_its_assessment_date_and_the_outlying_dates_set_aside():
+    # 24 orders in the first half of 2024 and one typed as 2025 (a year too late): it is set aside
+    rows = [f"C{c:03d},2024-0{m}-15,{100 * c}" for c in range(1, 7) for m in range(1, 5)]
+    rows += ["C005,2025-04-15,500", "合计,,9999"]
+    ledger = "客户,日期,金额\n" + "\n".join(rows) + "\n"
+    for lang in ("en", "zh"):
+        app = apps.ValueMatrixExplorerApp(lang=lang)
+        app.load_upload([{"name": "ledger.csv", "content": ledger.encode()}])
+        assert app.errors.message == "" and len(app.customers) == 6
+        assert app.customers.attrs["as_of"] == pd.Timestamp("2024-04-15")
+        assert "C005 2025-04-15" in app.source.value and "2024-04-15" in app.source.value
+        said = {
+            "en": ("As of 2024-04-15", "look mistyped", "rows 27", "total or subtotal rows"),
+            "zh": ("评估日期：2024-04-15", "疑似录入错误", "第 27 行", "合计/小计行"),
+        }  # the ledger's total row, dropped with a notice, is named too
+        assert all(text in app.source.value for text in said[lang])
+    app.relabel("en")  # the notice follows the language
+    assert "As of 2024-04-15" in app.source.value and "C005 2025-04-15" in app.source.value
+    app.use_sample()  # the sample has no ledger: no assessment-date notice
+    assert "2024-04-15" not in app.source.value

@@ -152,6 +152,26 @@ def test_score_an_order_ledger_alone_writes_what_the_columns_allow(tmp_path, cap
     assert "overdue_days" in skipped.loc["risk", "reason"]
 
 
+def test_score_the_cdnow_log_a_whitespace_aligned_text_file(tmp_path, capsys):
+    log = tmp_path / "CDNOW_master.txt"
+    log.write_text(
+        "customer_id date number_of_cds dollar_value\n"
+        "00001   19970101   1   11.77\n"
+        "00002   19970112   1   12.00\n"
+        "00002   19970112   5   77.00\n"
+        "00003   19970102   2   20.76\n"
+        "00003   19970330   2   19.54\n",
+        encoding="ascii",
+    )
+    out = tmp_path / "scored.xlsx"
+    assert cli.main(["--lang", "en", "score", str(log), "-o", str(out)]) == cli.EXIT_OK
+    assert "as of 1997-03-30 (the latest regular order in the ledger" in capsys.readouterr().err
+    scored = pd.read_excel(out, sheet_name="scored", dtype={"customer_id": str}).set_index("customer_id")
+    assert scored.index.tolist() == ["00001", "00002", "00003"]
+    assert scored["orders_12m"].tolist() == [1, 2, 2]
+    assert scored["revenue_12m"].tolist() == [11.77, 89.0, 40.3]
+
+
 def test_score_with_a_mapping_file_written_as_a_template(tmp_path, capsys):
     header = "客户代码,客户,首次购买日期,最近购买日期,近12月订单数,近12月销售额,毛利,满意度,推荐意愿"
     rows = [

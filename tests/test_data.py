@@ -372,3 +372,102 @@ def test_sample_data_loads_clean(name, loader):
     assert data.notices(frame) == [] and frame.attrs["unreadable"] == {}
     filled = {column: int((raw[column] != "").sum()) for column in raw.columns}
     assert {column: int(frame[column].notna().sum()) for column in raw.columns} == filled
+
+
+# ---------------------------------------------------------------- whitespace-aligned text
+
+CDNOW = (
+    "customer_id date number_of_cds dollar_value\n"
+    "00001 19970101 1 11.77\n"
+    "00002 19970112 1 12.00\n"
+    "00002 19970112 5 77.00\n"
+    "00003 19970102 2 20.76\n"
+)
+
+
+def test_cdnow_log_loads_as_whitespace_separated_with_english_headers():
+    ledger = data.load_transactions(CDNOW.encode(), name="CDNOW_master.txt")
+    assert list(ledger.columns) == ["customer_id", "order_date", "amount"]  # number_of_cds is not used
+    assert ledger["customer_id"].tolist() == ["00001", "00002", "00002", "00003"]
+    assert ledger["order_date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "1997-01-01",
+        "1997-01-12",
+        "1997-01-12",
+        "1997-01-02",
+    ]
+    assert ledger["amount"].tolist() == [11.77, 12.0, 77.0, 20.76]
+    assert data.guess_table(CDNOW.encode(), name="CDNOW_master.txt") == "transactions"
+
+
+def test_columns_aligned_by_runs_of_spaces_below_a_title_line():
+    text = (
+        "CDNOW sample, first quarter 1997\n"
+        "\n"
+        "   customer_id      date   number_of_cds   dollar_value\n"
+        "         00001  19970101               1          11.77\n"
+        "\n"
+        "         00002  19970112               1          12.00\n"
+    )
+    ledger = data._load(text.encode(), data.TRANSACTIONS, "aligned.txt")
+    assert ledger.index.tolist() == [4, 6]  # rows as the file numbers them
+    assert ledger["customer_id"].tolist() == ["00001", "00002"]
+    assert ledger["order_date"].tolist() == [pd.Timestamp("1997-01-01"), pd.Timestamp("1997-01-12")]
+    assert ledger["amount"].tolist() == [11.77, 12.0]
+
+
+def test_whitespace_file_with_a_ragged_row_names_the_row_and_the_space():
+    text = CDNOW + "00004 19970103 1 9.99 extra\n"
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(text.encode(), name="cdnow.txt")
+    err = caught.value
+    assert err.keys == ["data.ragged_row_spaces"] and err.problems[0].rows == (6,)
+    assert "contains a space" in err.message("en") and "5 fields" in err.message("en")
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(("客户 日期 金额\nC1 2026-01-05\x00 5\n").encode(), name="nul.txt")
+    assert caught.value.keys == ["data.nul_bytes"]
+
+
+def test_a_header_with_spaces_in_a_comma_or_tab_file_stays_comma_or_tab():
+    for sep in (",", "\t"):
+        text = (
+            sep.join(["客户 名称", "订单 日期", "金额"])
+            + "\n"
+            + sep.join(["华创 机械", "2026-01-05", "5"])
+            + "\n"
+        )
+        raw = data.read_raw(text.encode(), data.TRANSACTIONS, "x.csv")
+        assert list(raw.columns) == ["客户 名称", "订单 日期", "金额"] and raw.iloc[0, 0] == "华创 机械"
+    one_column = "Customer Name\nAcme Ltd\n"
+    assert list(data.read_raw(one_column.encode(), data.TRANSACTIONS, "x.csv").columns) == ["Customer Name"]
+
+
+def test_yyyymmdd_numbers_are_dates_also_in_a_numeric_column():
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "date": [19970101.0, 20001231.0], "sales": [1.0, 2.0]})
+    ledger = data.load_transactions(frame)
+    assert ledger["order_date"].tolist() == [pd.Timestamp("1997-01-01"), pd.Timestamp("2000-12-31")]
+    frame["date"] = [19970101, 45000]  # not every value a yyyymmdd date: refused, values shown
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(frame)
+    assert caught.value.keys == ["data.not_date"] and "'45000'" in caught.value.message("en")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["dollar_value", "sales", "Revenue", "Order Amount", "order_value", "net_amount", "Sales Amount"],
+)
+def test_english_amount_headers_are_the_order_amount(header):
+    text = f"customer_id,order_date,{header}\nC1,2026-01-05,12.5\n"
+    assert data.load_transactions(text.encode(), name="orders.csv")["amount"].tolist() == [12.5]
+
+
+@pytest.mark.parametrize("header", ["total", "value"])
+def test_ambiguous_amount_headers_are_only_suggested(header):
+    text = f"customer_id,order_date,{header}\nC1,2026-01-05,12.5\n"
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(text.encode(), name="orders.csv")
+    problem = caught.value.problems[0]
+    assert caught.value.keys == ["data.missing_column_suggest"] and problem.params["found"] == header
+    price = "customer_id,order_date,price\nC1,2026-01-05,12.5\n"  # a unit price is never the amount
+    with pytest.raises(WorkbookInputError) as caught:
+        data.load_transactions(price.encode(), name="orders.csv")
+    assert caught.value.keys == ["data.missing_column"]

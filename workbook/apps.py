@@ -593,6 +593,7 @@ class ValueMatrixExplorerApp(_App):
         self.mapping: dict[str, str] = {}  # header in the user's file → canonical column
         self.pending: tuple[str, bytes] | None = None  # an upload waiting for its mapping
         self.notices: list = []  # what the loader dropped or did not use, shown under the source
+        self.as_of = None  # data.AsOf: an order ledger's assessment date and the dates set aside
         self.pickers: dict[str, w.Dropdown] = {}
         self.mapping_note = w.HTML()
         self.mapping_grid = w.VBox()
@@ -643,9 +644,12 @@ class ValueMatrixExplorerApp(_App):
 
         name, content = self.pending
         mapping = {h: c for h, c in self.mapping.items() if c}
+        as_of = None
         if data.guess_table(content, name=name, columns=mapping) == "transactions":
             ledger = data.load_transactions(content, name=name, columns=mapping)
-            customers = data.derive_customers(ledger)
+            as_of = data.default_as_of(None, ledger)  # said in the page: a mistyped year is set aside
+            customers = data.derive_customers(ledger, as_of=as_of.date)
+            customers.attrs["notices"] = ledger.attrs.get("notices", [])
         else:
             # raises before anything changes: the customers shown stay
             customers = data.load_customers(content, name=name, columns=mapping)
@@ -658,6 +662,7 @@ class ValueMatrixExplorerApp(_App):
         self.pending = None
         self.mapping_box.layout.display = "none"
         self.notices = list(customers.attrs.get("notices", []))  # total rows dropped, headers not used
+        self.as_of = as_of
         self._replace(customers, name)
 
     def _show_mapping(self, headers: dict[str, str | None], missing: list[str], name: str) -> None:
@@ -704,7 +709,7 @@ class ValueMatrixExplorerApp(_App):
     def use_sample(self) -> None:
         """Go back to the sample customers."""
         self.pending = None
-        self.notices = []
+        self.notices, self.as_of = [], None
         self.mapping_box.layout.display = "none"
         self._replace(_sample_customers(), "customers.csv")
 
@@ -786,6 +791,9 @@ class ValueMatrixExplorerApp(_App):
         self.apply_button.description = t("apps.vm.map_apply", lang)
         source = t("apps.vm.source", lang, name=self.source_name, n=len(self.customers))
         said = [p.message(lang) for p in self.notices]
+        if self.as_of is not None:
+            when = f"{self.as_of.date:%Y-%m-%d}"
+            said.append(t("apps.vm.as_of", lang, date=when, why=self.as_of.why(lang)))
         if self.explorer.dimensions != vm.DIMENSIONS:  # valued on what an order ledger has
             names = t("common.list_separator", lang).join(
                 label("vm_dimension", d, lang) for d in self.explorer.dimensions

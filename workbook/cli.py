@@ -123,11 +123,8 @@ def score_customers(
 def default_as_of(
     customers: pd.DataFrame | None, transactions: pd.DataFrame | None, lang: str | None = None
 ) -> tuple[pd.Timestamp, str]:
-    """The assessment date when none is given, and why (a sentence in ``lang``).
-
-    The latest regular order (or last purchase) in the data (:func:`workbook.data.latest_regular_date`):
-    dates after today were refused when the files were loaded, and a few dates far after all
-    the others are set aside and named, so one mistyped year can never become the assessment date.
+    """The assessment date when none is given, and why (a phrase in ``lang``): see
+    :func:`workbook.data.default_as_of`, which the value-matrix explorer shares.
 
     >>> ledger = pd.DataFrame({"customer_id": [f"C{i}" for i in range(30)],
     ...     "order_date": pd.to_datetime(["2026-06-30"] * 29 + ["2026-11-15"])})
@@ -137,23 +134,8 @@ def default_as_of(
     """
     from workbook import data
 
-    if transactions is not None:
-        table, column, key = transactions, "order_date", "cli.as_of_latest_order"
-    elif (
-        customers is not None
-        and "last_purchase_date" in customers
-        and customers["last_purchase_date"].notna().any()
-    ):
-        table, column, key = customers, "last_purchase_date", "cli.as_of_latest_purchase"
-    else:
-        return pd.Timestamp.today().normalize(), i18n.t("cli.as_of_today", lang)
-    when, outliers = data.latest_regular_date(table[column])
-    why = i18n.t(key, lang)
-    if len(outliers):
-        ids = table.loc[outliers.index, "customer_id"].astype(str)
-        shown = ", ".join(f"{ids[row]} {date:%Y-%m-%d}" for row, date in outliers.sort_values().items())
-        why += i18n.t("cli.as_of_outliers", lang, n=len(outliers), shown=shown, days=data.OUTLIER_GAP.days)
-    return when, why
+    chosen = data.default_as_of(customers, transactions)
+    return chosen.date, chosen.why(lang)
 
 
 def customer_table(

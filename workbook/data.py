@@ -6,11 +6,11 @@ canonical English columns of the data dictionary (``datasets/README.md``), prope
 dtypes and a fresh ``RangeIndex``. It accepts what Chinese offices really export:
 
 * CSV in UTF-8, UTF-8 with BOM, GBK/GB18030 (Excel "CSV"), UTF-16 tab-separated text
-  (Excel "Unicode text"), and ``.xlsx`` workbooks, whose header row is found even
-  below merged title rows and on another sheet;
+  (Excel "Unicode text"), whitespace-aligned text (the CDNOW log), and ``.xlsx`` workbooks,
+  whose header row is found even below merged title rows and on another sheet;
 * Chinese or English column names (``满意度`` or ``satisfaction``), full-width
   digits, money such as ``¥1,234.50``, ``1.2万``, ``29.7万元``, ``3亿``, ``12k`` or a unit in the
-  header (``销售额（万元）``), dates such as ``2026年1月5日``;
+  header (``销售额（万元）``), dates such as ``2026年1月5日`` or ``20260105``;
 * Big5 as well as GBK, title lines above a CSV header, an order ledger with only customer,
   date and amount (:func:`derive_customers` gives its customer table), and headers of the
   user's own system through a mapping (``columns={"毛利": "gross_profit_12m"}``).
@@ -58,7 +58,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
-from workbook import limits
+from workbook import i18n, limits
 from workbook.classify import strictly_increasing
 from workbook.errors import Problem, WorkbookInputError, fail
 from workbook.limits import Limits
@@ -198,6 +198,19 @@ CUSTOMERS = TableSpec(
     ),
 )
 
+# An order's date and money as Chinese ERPs and English exports (CDNOW's log) name them.
+# Only hints (HINTS), never taken unasked: total and value (a running total, a score), 回款
+# (money received, not sales). Neither: price, a unit price (× quantity ≠ the order's amount).
+ORDER_DATE_ALIASES = (
+    *("日期", "下单日期", "成交日期", "销售日期", "单据日期"),
+    *("date", "transaction_date", "purchase_date", "sales_date", "invoice_date"),
+)
+AMOUNT_ALIASES = (
+    *("订单金额", "销售额", "成交金额", "销售金额", "价税合计"),
+    *("dollar_value", "sales", "sales_amount", "revenue", "order_amount", "order_value", "order_total"),
+    "net_amount",
+)
+
 TRANSACTIONS = TableSpec(
     "transactions",
     (
@@ -206,10 +219,8 @@ TRANSACTIONS = TableSpec(
         Col(
             "customer_name", "客户名称", "text", required=False, nullable=True, aliases=("客户名", "客户全称")
         ),
-        Col(
-            "order_date", "订单日期", "date", aliases=("日期", "下单日期", "成交日期", "销售日期", "单据日期")
-        ),
-        _money("amount", "金额", aliases=("订单金额", "销售额", "成交金额", "销售金额", "价税合计")),
+        Col("order_date", "订单日期", "date", aliases=ORDER_DATE_ALIASES),
+        _money("amount", "金额", aliases=AMOUNT_ALIASES),
         _money("gross_profit", "毛利", required=False, aliases=("毛利额",)),
         Col("product_line", "产品线", "text", required=False, nullable=True),
     ),
@@ -439,6 +450,60 @@ def latest_regular_date(dates: pd.Series) -> tuple[pd.Timestamp, pd.Series]:
     far = np.flatnonzero(gaps > OUTLIER_GAP.to_timedelta64())
     latest = top.iloc[far[-1] + 1] if far.size else top.iloc[0] if len(top) else pd.NaT
     return pd.Timestamp(latest).normalize(), known[known > latest]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The default assessment date and why: ``basis`` (a catalogue key: the ledger's latest regular
+    order, the customer table's latest last purchase, or today) and the ``outliers`` set aside,
+    as (customer, date) pairs, earliest first. :meth:`why` says it in a language."""
+
+    date: pd.Timestamp
+    basis: str
+    outliers: tuple[tuple[str, pd.Timestamp], ...] = ()
+
+    def why(self, lang: str | None = None) -> str:
+        """The reason as a phrase, naming each date set aside with its customer.
+
+        >>> AsOf(pd.Timestamp("2026-06-30"), "data.as_of_latest_order",
+        ...      (("C29", pd.Timestamp("2026-11-15")),)).why("en")[-14:]
+        'C29 2026-11-15'
+        """
+        text = i18n.t(self.basis, lang)
+        if self.outliers:
+            shown = ", ".join(f"{who} {when:%Y-%m-%d}" for who, when in self.outliers)
+            days = OUTLIER_GAP.days
+            text += i18n.t("data.as_of_outliers", lang, n=len(self.outliers), shown=shown, days=days)
+        return text
+
+
+def default_as_of(customers: pd.DataFrame | None, transactions: pd.DataFrame | None) -> AsOf:
+    """The assessment date when none is given: the latest regular order of the ledger, else the
+    latest regular last purchase of the customer table (:func:`latest_regular_date`), else today.
+
+    Dates after today were refused when the files were loaded, and a few dates far after all the
+    others are set aside and named, so one mistyped year can never become the assessment date.
+
+    >>> ledger = pd.DataFrame({"customer_id": [f"C{i}" for i in range(30)],
+    ...     "order_date": pd.to_datetime(["2026-06-30"] * 29 + ["2026-11-15"])})
+    >>> chosen = default_as_of(None, ledger)
+    >>> str(chosen.date.date()), chosen.outliers[0][0], chosen.outliers[0][1].date().isoformat()
+    ('2026-06-30', 'C29', '2026-11-15')
+    """
+    if transactions is not None:
+        table, column, basis = transactions, "order_date", "data.as_of_latest_order"
+    elif (
+        customers is not None
+        and "last_purchase_date" in customers
+        and customers["last_purchase_date"].notna().any()
+    ):
+        table, column, basis = customers, "last_purchase_date", "data.as_of_latest_purchase"
+    else:
+        return AsOf(pd.Timestamp.today().normalize(), "data.as_of_today")
+    when, outliers = latest_regular_date(table[column])
+    outliers = outliers.sort_values()
+    ids = table.loc[outliers.index, "customer_id"].astype(str)
+    return AsOf(when, basis, tuple(zip(ids, outliers, strict=True)))
 
 
 def derive_customers(transactions: pd.DataFrame, as_of=None) -> pd.DataFrame:
@@ -675,10 +740,15 @@ def _encodes(char: str, encoding: str) -> bool:
 
 SEPARATORS = {",": "comma", "\t": "tab"}
 WRONG_SEPARATORS = {";": "；", "，": "，", "|": "|", "、": "、"}
+WHITESPACE = r"\s+"  # columns aligned by runs of spaces: a fixed-width text export (CDNOW's log)
 
 
 def _read_text(text: str, spec: TableSpec, label: str, lim: Limits) -> pd.DataFrame:
-    """CSV or tab-separated text; the header may sit below a few title lines."""
+    """CSV, tab-separated or whitespace-aligned text; the header may sit below a few title lines.
+
+    Whitespace separation is taken only when no comma or tab splits a header line and runs of
+    spaces do, into cells naming at least two known columns: ``customer_id date dollar_value``.
+    """
     lines = text.splitlines()
     candidates = [i for i in range(min(len(lines), 50 * HEADER_SEARCH_ROWS)) if lines[i].strip()]
     candidates = candidates[:HEADER_SEARCH_ROWS]
@@ -690,13 +760,18 @@ def _read_text(text: str, spec: TableSpec, label: str, lim: Limits) -> pd.DataFr
     if "\x00" in text:
         rows = [i + 1 for i, line in enumerate(lines) if "\x00" in line]
         raise fail(label, "data.nul_bytes", rows=tuple(rows[:5]), n_rows=len(rows))
-    first = _header_line(lines, candidates, sep, spec)
+    first, hits = _header_line(lines, candidates, sep, spec)
+    if hits < 2:
+        sep, first = _whitespace_header(lines, candidates, spec) or (sep, first)
     header = lines[first]
-    if header.count(sep) == 0:
+    if sep == WHITESPACE:
+        _check_shape(label, lim, columns=_field_count(header, sep), rows=len(lines))
+    elif header.count(sep) == 0:
         wrong = max(WRONG_SEPARATORS, key=header.count)
         if header.count(wrong):
             raise fail(label, "data.wrong_separator", separator=wrong)
-    names = next(csv.reader([header], delimiter=sep))
+    names = _cells(header, sep)
+    ragged = "data.ragged_row_spaces" if sep == WHITESPACE else "data.ragged_row"
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas from silently taking a too-long row's extra
@@ -714,12 +789,14 @@ def _read_text(text: str, spec: TableSpec, label: str, lim: Limits) -> pd.DataFr
                 index_col=False,
             )
     except pd.errors.ParserWarning:
-        line = next((i for i in range(first + 1, len(lines)) if lines[i].count(sep) >= len(names)), first + 1)
+        line = next(
+            (i for i in range(first + 1, len(lines)) if _field_count(lines[i], sep) > len(names)), first + 1
+        )
         raise fail(
-            label, "data.ragged_row", rows=(line + 1,), expected=len(names), seen=lines[line].count(sep) + 1
+            label, ragged, rows=(line + 1,), expected=len(names), seen=_field_count(lines[line], sep)
         ) from None
     except pd.errors.ParserError as exc:
-        raise _parser_error(exc, label, first + 1) from None
+        raise _parser_error(exc, label, first + 1, ragged) from None
     frame = frame.fillna("")
     frame.columns = [n.strip() for n in names]
     # Spreadsheet row numbers: the header sits on line first+1, data from the next line.
@@ -731,16 +808,38 @@ def _read_text(text: str, spec: TableSpec, label: str, lim: Limits) -> pd.DataFr
     return frame
 
 
-def _header_line(lines: list[str], candidates: list[int], sep: str, spec: TableSpec) -> int:
+def _cells(line: str, sep: str) -> list[str]:
+    """One line's cells: split on runs of whitespace for :data:`WHITESPACE`, else read as CSV.
+
+    >>> _cells("  00001   19970101 1", WHITESPACE), _cells('a,"b, c"', ",")
+    (['00001', '19970101', '1'], ['a', 'b, c'])
+    """
+    if sep == WHITESPACE:
+        return line.split()
+    return next(csv.reader([line], delimiter=sep), [])
+
+
+def _field_count(line: str, sep: str) -> int:
+    """How many fields ``line`` holds (separators counted, quotes ignored: for messages only)."""
+    return len(line.split()) if sep == WHITESPACE else line.count(sep) + 1
+
+
+def _header_line(lines: list[str], candidates: list[int], sep: str, spec: TableSpec) -> tuple[int, int]:
     """The line among the first non-blank ones that names the most known columns (title lines
-    above the header are skipped); the first line when none names two."""
-    best, best_hits = candidates[0], 1
-    for i in candidates:
-        cells = pd.Series(next(csv.reader([lines[i]], delimiter=sep), []), dtype=object)
-        hits = _header_hits(cells, spec)
-        if hits > best_hits:
-            best, best_hits = i, hits
-    return best
+    above the header are skipped), and how many it names; the first line when none names two."""
+    hits = [_header_hits(pd.Series(_cells(lines[i], sep), dtype=object), spec) for i in candidates]
+    most = max(hits)
+    return (candidates[hits.index(most)] if most >= 2 else candidates[0]), most
+
+
+def _whitespace_header(lines: list[str], candidates: list[int], spec: TableSpec) -> tuple[str, int] | None:
+    """``(WHITESPACE, header line)`` when a line without comma or tab splits on spaces into
+    cells naming two known columns; None otherwise (a one-column file stays one column)."""
+    plain = [i for i in candidates if not any(s in lines[i] for s in SEPARATORS)]
+    if not plain:
+        return None
+    first, hits = _header_line(lines, plain, WHITESPACE, spec)
+    return (WHITESPACE, first) if hits >= 2 else None
 
 
 def _check_shape(label: str, lim: Limits, *, columns: int, rows: int) -> None:
@@ -757,13 +856,16 @@ def _check_shape(label: str, lim: Limits, *, columns: int, rows: int) -> None:
         )
 
 
-def _parser_error(exc: Exception, label: str, offset: int) -> WorkbookInputError:
-    """pandas' tokenizer errors as the row the user must fix (``offset``: lines before the data)."""
+def _parser_error(
+    exc: Exception, label: str, offset: int, ragged: str = "data.ragged_row"
+) -> WorkbookInputError:
+    """pandas' tokenizer errors as the row the user must fix (``offset``: lines before the data;
+    ``ragged``: the message for a row with too many fields)."""
     text = str(exc)
     match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if match:
         expected, line, seen = (int(g) for g in match.groups())
-        return fail(label, "data.ragged_row", rows=(line + offset - 1,), expected=expected, seen=seen)
+        return fail(label, ragged, rows=(line + offset - 1,), expected=expected, seen=seen)
     match = re.search(r"EOF inside string starting at row (\d+)", text)
     if match:
         return fail(label, "data.unclosed_quote", rows=(int(match.group(1)) + offset,))
@@ -963,7 +1065,7 @@ HINTS = {
         "revenue",
         "sales",
     ),
-    "amount": ("回款金额", "回款", "含税金额", "价税合计", "实收金额"),
+    "amount": ("回款金额", "回款", "含税金额", "价税合计", "实收金额", "total", "value"),
     "name": ("客户", "客户全称", "单位名称", "公司"),
     "customer_id": ("客户", "客户名称", "客户号", "编号"),
     "satisfaction": ("满意", "客户满意度", "满意度评分"),
@@ -1188,6 +1290,8 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
         or (col.kind in ("id", "text") and pd.api.types.is_integer_dtype(series.dtype))
     ):
         return series, pd.Series(False, index=series.index), none  # already typed: nothing to read
+    if col.kind == "date" and pd.api.types.is_numeric_dtype(series.dtype):
+        series = _yyyymmdd_text(series)
     # Names and other text keep what the user wrote (full-width brackets too); ids, numbers,
     # dates and codes are read from the NFKC-folded text: they are matched, not shown.
     text = _clean_text(series, fold=col.kind != "text" or col.name == "customer_id")
@@ -1220,6 +1324,24 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
         values = _strings(codes, text.index)
         return values, ~missing & values.isna(), special
     return text, pd.Series(False, index=text.index), special
+
+
+YYYYMMDD_RANGE = (19000101, 21001231)  # whole numbers read as yyyymmdd dates (CDNOW's 19970101)
+
+
+def _yyyymmdd_text(numbers: pd.Series) -> pd.Series:
+    """A numeric date column as its digits when every value given is a whole number within
+    :data:`YYYYMMDD_RANGE` (a float column, as pandas reads one with gaps, loses its ``.0``);
+    unchanged otherwise, so other numbers are refused as dates with the values shown.
+
+    >>> _yyyymmdd_text(pd.Series([19970101.0, None])).tolist()
+    ['19970101', <NA>]
+    """
+    given = numbers.dropna()
+    low, high = YYYYMMDD_RANGE
+    if pd.api.types.is_bool_dtype(numbers.dtype) or not (given.between(low, high) & (given % 1 == 0)).all():
+        return numbers
+    return numbers.astype("Int64").astype("string")
 
 
 def _excel_errors(text: pd.Series) -> pd.Series:
