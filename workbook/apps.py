@@ -45,6 +45,7 @@ from types import ModuleType
 
 import ipywidgets as w
 import pandas as pd
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle  # not exported at the top
 
 from workbook import columns as vm_columns
 from workbook import i18n
@@ -144,6 +145,23 @@ def _open_store(store: Store | str | None) -> Store:
     return store if isinstance(store, Store) else Store(store)
 
 
+# Every widget model in a kernel is synced when its page opens, and a class opens its pages at once,
+# so widgets whose box and style never change share one Layout / style model each. Never set
+# anything on these (``layout.display`` included): a widget that is shown or hidden gets its own.
+_FIXED = w.Layout()
+_HTML_STYLE = HTMLStyle()
+# A self-assessment field: the width of a phone, its caption above it (SELF_CSS) with room for long words.
+FIELD = {"width": "100%", "max_width": "26em"}
+ABOVE = {"description_width": "initial"}
+_FIXED_FIELD = w.Layout(**FIELD)
+_ABOVE = TextStyle(**ABOVE)
+
+
+def _html(value: str = "") -> w.HTML:
+    """An HTML widget on the shared, never-changed layout and style."""
+    return w.HTML(value, layout=_FIXED, style=_HTML_STYLE)
+
+
 class _App:
     """Header with title and language switch, an error box, and the page's root widget."""
 
@@ -151,12 +169,13 @@ class _App:
 
     def __init__(self, lang: str | None):
         self.lang = i18n.normalize_language(lang) if lang else i18n.get_language()
-        self.errors = ErrorBox(self.lang)
-        self.heading = w.HTML()
+        self.errors = ErrorBox(self.lang, widget=_html())
+        self.heading = _html()
         self.language = w.ToggleButtons(
             options=[(t(f"widgets.lang.{code}", code), code) for code in i18n.LANGUAGES],
             value=self.lang,
             style={"button_width": "auto"},
+            layout=_FIXED,
         )
         self.language.observe(self._on_language, names="value")
 
@@ -165,7 +184,7 @@ class _App:
             [self.heading, self.language],
             layout=w.Layout(justify_content="space-between", align_items="center"),
         )
-        page = w.VBox([header, self.errors.widget, *children])
+        page = w.VBox([header, self.errors.widget, *children], layout=_FIXED)
         page.add_class("wb-app")
         return page
 
@@ -219,10 +238,6 @@ def _download_link(content: bytes, filename: str, text: str, mime: str) -> str:
 
 # ================================================================================ 1 · self-assessment
 
-# A self-assessment field: the width of a phone, its caption above it (SELF_CSS) with room for long words.
-FIELD = {"width": "100%", "max_width": "26em"}
-ABOVE = {"description_width": "initial"}
-
 
 class SelfAssessmentApp(_App):
     """自评: join a session with its code, pick team and instrument, fill in, submit, see the team result.
@@ -260,27 +275,27 @@ class SelfAssessmentApp(_App):
         self.token = secrets.token_hex(16)  # until the browser sends the one it keeps
         self.form: InstrumentForm | None = None
         self._resumed_state: str | None = None  # "resumed" / "resent" after a draft came back
-        self.keeper = BrowserDraft(storage_key="self-assessment")
+        self.keeper = BrowserDraft(storage_key="self-assessment", layout=_FIXED)
         self.keeper.observe(self._on_browser_lang, names="lang")
         self.keeper.observe(self._on_browser_token, names="token")
         self.keeper.observe(self._on_browser_code, names="url_code")
         self.keeper.observe(lambda change: self.resume(change["new"]), names="restored")
-        self.resumed = w.HTML()
-        self.intro = w.HTML()
+        self.resumed = _html()
+        self.intro = _html()
         # Each field's caption is its own description, shown above it by SELF_CSS: a phone page of few
         # widget models (each is synced to the browser when the page opens) with room for long words.
-        self.code = w.Text(layout=w.Layout(**FIELD), style=ABOVE)
-        self.name = w.Text(layout=w.Layout(**FIELD), style=ABOVE)
-        self.join_button = w.Button(button_style="primary", icon="sign-in")
+        self.code = w.Text(layout=_FIXED_FIELD, style=_ABOVE)
+        self.name = w.Text(layout=_FIXED_FIELD, style=_ABOVE)
+        self.join_button = w.Button(button_style="primary", icon="sign-in", layout=_FIXED)
         self.join_button.on_click(lambda _: self.join())
-        self.form_box = w.VBox()
-        self.result_heading = w.HTML()
+        self.form_box = w.VBox(layout=_FIXED)
+        self.result_heading = _html()
         self.result = ResultView(lang=self.lang)
         self.result.widget.layout.display = "none"
         # Team, questionnaire and account are made by join(): every widget in the kernel is synced
         # when a page opens, and a class opens its pages at once (python -m benchmarks classroom).
         self.setup_box = w.VBox(layout=w.Layout(display="none"))
-        join_box = w.VBox([self.code, self.name, self.join_button])
+        join_box = w.VBox([self.code, self.name, self.join_button], layout=_FIXED)
         self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip
         self.widget.add_class("wb-self")
@@ -290,11 +305,11 @@ class SelfAssessmentApp(_App):
         """The second step's fields (team, questionnaire, account, start), made once, at the first join."""
         if self.setup_box.children:
             return
-        self.joined = w.HTML()
-        self.team_picker = w.Combobox(ensure_option=False, layout=w.Layout(**FIELD), style=ABOVE)
+        self.joined = _html()
+        self.team_picker = w.Combobox(ensure_option=False, layout=_FIXED_FIELD, style=_ABOVE)
         self.instrument_picker = w.Dropdown(layout=w.Layout(width="100%", max_width="30em"), style=ABOVE)
         self.instrument_picker.observe(lambda _: self._show_account(), names="value")
-        self.account = w.Text(layout=w.Layout(**FIELD), style=ABOVE)
+        self.account = w.Text(layout=w.Layout(**FIELD), style=_ABOVE)  # own layout: it is shown or hidden
         self.account_row = self.account  # shown only for questionnaires that rate one account
         self.start_button = w.Button(button_style="primary", icon="pencil")
         self.start_button.on_click(lambda _: self.start())
