@@ -373,8 +373,14 @@ class Trainee:
             metadata={"version": "1.0.0"}))  # the widget control protocol the kernel expects  # fmt: skip
         await self._send(self._message("comm_msg", {
             "comm_id": self.control, "data": {"method": "request_states"}}))  # fmt: skip
-        await self._wait_for(lambda: not self.inbox.empty())
-        self.inbox.get_nowait()
+        # A browser acts on the states the moment they arrive: wait for them, do not poll.
+        states = asyncio.ensure_future(self.inbox.get())
+        await asyncio.wait([states, self.reader], timeout=STEP_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+        if not states.done():
+            states.cancel()
+            if self.closed:
+                raise ConnectionLost("the kernel's websocket closed")
+            raise TimeoutError("the widget states did not arrive")
 
     async def _update(self, model_id: str, state: dict) -> None:
         self.states[model_id].update(state)
