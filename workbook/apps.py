@@ -295,6 +295,7 @@ class SelfAssessmentApp(_App):
         # Team, questionnaire and account are made by join(): every widget in the kernel is synced
         # when a page opens, and a class opens its pages at once (python -m benchmarks classroom).
         self.setup_box = w.VBox(layout=w.Layout(display="none"))
+        list_instruments()  # read (and cached) while the kernel is preheated, not as a class joins at once
         join_box = w.VBox([self.code, self.name, self.join_button], layout=_FIXED)
         self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip

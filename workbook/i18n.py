@@ -72,6 +72,10 @@ def language(lang: str) -> Iterator[str]:
         _active = previous
 
 
+# libyaml's safe loader when PyYAML has it (its wheels do): 8× faster, and every kernel reads the catalogue.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """All entries of all locale files, ``{key: {"zh": ..., "en": ...}}``.
@@ -81,7 +85,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     """
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(LOCALES_DIR.glob("*.yaml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         clash = merged.keys() & entries.keys()
         if clash:
             raise ValueError(f"{path.name} redefines catalogue keys {sorted(clash)}")

@@ -217,8 +217,8 @@ def _compose(text: str, source: str) -> yaml.Node:
     the composed tree, where each alias is still one shared node.
     """
     try:
-        _check_events(yaml.parse(text, Loader=yaml.SafeLoader), source)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_events(yaml.parse(text, Loader=i18n.SAFE_LOADER), source)
+        root = yaml.compose(text, Loader=i18n.SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
