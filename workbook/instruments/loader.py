@@ -216,9 +216,11 @@ def _compose(text: str, source: str) -> yaml.Node:
     event stream (produced without recursion) is checked first; the expanded size is checked on
     the composed tree, where each alias is still one shared node.
     """
+    # PyYAML's own parser, not libyaml's: libyaml stops deep nesting with a bare syntax error (before
+    # the depth check can name it) and marks plain scalars differently (see _versions_as_text).
     try:
-        _check_events(yaml.parse(text, Loader=i18n.SAFE_LOADER), source)
-        root = yaml.compose(text, Loader=i18n.SAFE_LOADER)
+        _check_events(yaml.parse(text, Loader=yaml.SafeLoader), source)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
