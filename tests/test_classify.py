@@ -1,6 +1,7 @@
 """Customer classification: hand-worked examples (arithmetic in the comments), properties, errors."""
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -970,3 +971,11 @@ def test_sample_customers_classify_end_to_end():
         classify.contact_coverage(customers),
     ):
         assert len(frame) == len(customers) and frame["reason"].notna().all()
+
+
+def test_sorted_text_ids_are_recognised_and_a_kernel_without_pyarrow_just_sorts(monkeypatch):
+    ids = pd.Series(["C001", "C002", "C010"], dtype=object)
+    assert classify.strictly_increasing(ids)
+    assert not classify.strictly_increasing(pd.Series(["C002", "C001"], dtype=object))
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as in the self-assessment kernels
+    assert not classify.strictly_increasing(ids)  # no shortcut, and no error

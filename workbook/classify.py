@@ -1411,9 +1411,11 @@ def strictly_increasing(values: pd.Series) -> bool:
         try:  # imported here: the self-assessment kernels run without pyarrow, and this is a shortcut
             import pyarrow as pa
             import pyarrow.compute as pc
-
+        except ImportError:
+            return False
+        try:
             arr = pa.array(values, from_pandas=True, type=pa.large_string())
-        except (ImportError, pa.ArrowInvalid, pa.ArrowTypeError):  # no pyarrow, or not all text
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text
             return False
         return arr.null_count == 0 and pc.all(pc.greater(arr[1:], arr[:-1])).as_py() is not False
     if values.dtype.kind in "iu":
