@@ -337,13 +337,23 @@ pulse = answer("B", "pulse", {"recommend": 5, "csat": 2, "ces": 3})
 inst = apps.load_instrument("relationship")
 fours = {item.id: 4 for item in inst.items if inst.scales[inst.scale_of(item)].numeric}
 account = answer("A", "relationship", fours, account="C00017")  # scored and drawn (radar)
-print(pulse.n_respondents, account.level is not None, sys.modules.get("pyarrow") is not None)
+page = apps.SelfAssessmentApp(store)
+page.code.value, page.name.value = session.code, "C"
+page.join()
+page.team_picker.value, page.instrument_picker.value = "一队", "pulse"
+page.start()
+page.form.set_answers({"recommend": 8, "csat": 4, "ces": 5})
+page.language.value = "en"  # relabels the page and its team result
+assert page.form.submit() and "<svg" in page.result.html, page.errors.message
+loaded = [sys.modules.get(name) is not None for name in ("pyarrow", "pandas")]
+print(pulse.n_respondents, account.level is not None, *loaded)
 """
 
 
-def test_the_self_assessment_runs_in_a_kernel_without_pyarrow(tmp_path):
-    """``workbook serve`` starts the trainees' kernels without pyarrow (40 MB less each); the app must
-    join, store and score there exactly as elsewhere."""
+def test_the_self_assessment_runs_in_a_kernel_without_pyarrow_or_pandas(tmp_path):
+    """``workbook serve`` starts the trainees' kernels without pyarrow (40 MB less each), and the
+    self-assessment never imports pandas (25 MB less each): the app must join, store, score and
+    draw the team result there exactly as elsewhere."""
     import os
     import subprocess
     import sys
@@ -354,7 +364,8 @@ def test_the_self_assessment_runs_in_a_kernel_without_pyarrow(tmp_path):
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["2", "True", "False"]  # scored, drawn, and pyarrow never loaded
+    # Scored and drawn; pyarrow and pandas never loaded.
+    assert run.stdout.split() == ["2", "True", "False", "False"]
 
 
 def test_the_page_answers_the_browsers_ping():

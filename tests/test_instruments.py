@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -749,3 +750,44 @@ def test_servqual_index_rises_with_perception_and_falls_with_expectation(values,
 def test_defaults_are_documented_values():
     assert DEFAULTS.weight_total == 1.0
     assert (DEFAULTS.alpha_min_respondents, DEFAULTS.alpha_min_items) == (5, 2)
+
+
+def test_float_noise_never_decides_a_band():
+    # 50 reached by summing scores such as 58.33 + 41.67 + 66.67 + 33.33 may come out a hair below.
+    inst = load_instrument("servqual")
+    assert inst.band_of([49.99999999999999, 50.00000000000001, 49.9]).tolist() == [
+        "meets",
+        "meets",
+        "shortfall",
+    ]
+
+
+def test_equal_dimension_scores_tie_in_the_files_order():
+    result = score("pulse", {"recommend": 5, "csat": 3, "ces": 4}, lang="en")  # every dimension at 50
+    assert [d.score for d in result.by_dimension] == [50.0, 50.0, 50.0]
+    assert result.weakest == ("nps", "csat", "ces")  # ties included, in the file's order
+    assert result.plan["dimension"].tolist() == ["nps", "csat", "ces"]  # priority 20, 15, 15
+
+
+def test_the_array_alpha_is_the_listwise_alpha_of_the_satisfaction_module():
+    from workbook.instruments.scoring import _cronbach_alpha
+    from workbook.satisfaction import cronbach_alpha
+
+    rng = np.random.default_rng(7)
+    latent = rng.normal(size=(40, 1))
+    block = np.clip(np.round(3 + latent + rng.normal(scale=0.8, size=(40, 4))), 1, 5)
+    expected = cronbach_alpha(pd.DataFrame(block), missing="listwise").alpha
+    assert _cronbach_alpha(block) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_result_tables_match_the_plain_rows():
+    answers = pd.DataFrame(
+        [(who, item, value) for who, values in (("a", [4, 5, 3]), ("b", [2, 3, 4]))
+         for item, value in zip(["csat", "ces", "recommend"], values, strict=True)],
+        columns=["respondent_id", "item_id", "value"],
+    )  # fmt: skip
+    result = score("pulse", answers, lang="en")
+    assert result.dimensions["score"].tolist() == [d.score for d in result.by_dimension]
+    assert result.respondents.index.tolist() == ["a", "b"]  # as they came
+    assert result.respondents.loc["a", "csat"] == pytest.approx(75.0)  # (4 − 1) / (5 − 1)
+    assert result.items.loc["ces", "n"] == 2 and result.items.loc["ces", "mean"] == pytest.approx(4.0)

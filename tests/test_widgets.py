@@ -365,8 +365,8 @@ def test_radar_labels_stay_inside_the_picture_and_are_escaped():
     # Long names on every side: the picture's box grows to hold each wrapped label.
     dims = ["信任度与忠诚度很长的名字", "关系<亲密>度", "忠诚度", "满意度", "沟通顺畅程度", "合作"]
     result = score("relationship", {i.id: 4 for i in load_instrument("relationship").items}, lang="zh")
-    renamed = result.dimensions.assign(name=dims[: len(result.dimensions)])
-    svg = dimension_chart_svg(dataclasses.replace(result, dimensions=renamed), "zh")
+    renamed = tuple(dataclasses.replace(d, name=n) for d, n in zip(result.by_dimension, dims, strict=False))
+    svg = dimension_chart_svg(dataclasses.replace(result, by_dimension=renamed), "zh")
     x0, y0, x1, y1 = svg_box(svg)
     texts = re.findall(
         r'<text x="([-\d.]+)" y="([-\d.]+)" text-anchor="(\w+)" font-size="(\d+)"[^>]*>(.*?)</text>', svg
@@ -386,7 +386,7 @@ def test_radar_labels_stay_inside_the_picture_and_are_escaped():
 
 def test_bars_when_fewer_than_three_dimensions():
     result = score("pulse", PULSE_DONE, lang="en")
-    two = dataclasses.replace(result, dimensions=result.dimensions.iloc[:2])
+    two = dataclasses.replace(result, by_dimension=result.by_dimension[:2])
     svg = dimension_chart_svg(two, "en")
     assert svg.count("<rect") == 2 and "<polygon" not in svg
 

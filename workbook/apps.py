@@ -42,14 +42,12 @@ from datetime import datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
-import pandas as pd
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle  # not exported at the top
 
-from workbook import columns as vm_columns
 from workbook import i18n
-from workbook import value_matrix as vm
 from workbook.errors import WorkbookInputError, fail
 from workbook.form import BrowserDraft, ErrorBox, InstrumentForm, ResultView, safe_callback
 from workbook.i18n import label, t
@@ -58,9 +56,10 @@ from workbook.instruments import (
     SEGMENT_KEY,
     InstrumentResult,
     latest_per_rater,
-    list_instruments,
     load_instrument,
+    score_submissions,
     team_results,
+    usable_instruments,
 )
 from workbook.serve import LAB_URL_ENV, PUBLIC_URL_ENV, join_url
 from workbook.store import (
@@ -72,6 +71,9 @@ from workbook.store import (
     respondent_id,
     response_status,
 )
+
+if TYPE_CHECKING:  # imported where used: a trainee's self-assessment kernel runs without pandas
+    import pandas as pd
 
 LOG = logging.getLogger("workbook")
 SECURITY_LOG = logging.getLogger("workbook.security")
@@ -111,8 +113,12 @@ def _lazy(name: str) -> ModuleType:
     return module
 
 
+# The self-assessment never needs these, nor pandas which they import (≈ 25 MB in every trainee's
+# kernel); the explorer and the dashboard load them at first use.
 plots = _lazy("workbook.plots")
 widgets = _lazy("workbook.widgets")
+vm = _lazy("workbook.value_matrix")
+vm_columns = _lazy("workbook.columns")
 
 REFRESH_SECONDS = 5  # the dashboard's live refresh
 UPLOAD_MAX_BYTES = 10 * 2**20  # an upload travels through the page's websocket: keep it modest
@@ -295,7 +301,7 @@ class SelfAssessmentApp(_App):
         # Team, questionnaire and account are made by join(): every widget in the kernel is synced
         # when a page opens, and a class opens its pages at once (python -m benchmarks classroom).
         self.setup_box = w.VBox(layout=w.Layout(display="none"))
-        list_instruments()  # read (and cached) while the kernel is preheated, not as a class joins at once
+        usable_instruments()  # read (and cached) while the kernel is preheated, not as a class joins at once
         join_box = w.VBox([self.code, self.name, self.join_button], layout=_FIXED)
         self.widget = self._page(self.keeper, self.intro, join_box, self.setup_box, self.resumed,
                                  self.form_box, self.result_heading, self.result.widget)  # fmt: skip
@@ -349,9 +355,9 @@ class SelfAssessmentApp(_App):
         self.session = self.store.session_by_code(code)
         self._build_setup()
         self.team_picker.options = [team.name for team in self.store.teams(self.session)]
-        instruments = list_instruments()
-        usable = instruments[instruments["error"].fillna("") == ""]
-        self.instrument_picker.options = [(load_instrument(i).title.get(self.lang), i) for i in usable["id"]]
+        self.instrument_picker.options = [
+            (inst.title.get(self.lang), inst.id) for inst in usable_instruments()
+        ]
         self.setup_box.layout.display = None
         self._relabel()
 
@@ -565,14 +571,14 @@ def team_result(
     to a member only after their own. Each member counts once, with the answers they sent
     last; anonymous submissions count once each.
     """
-    frame = store.submissions(team.session_id, team=team, instrument_id=instrument_id)
+    rows = store.submission_records(team.session_id, team=team, instrument_id=instrument_id)
     if account is not None:
-        frame = frame[frame["account"] == account]
+        rows = [row for row in rows if row["account"] == account]
     if respondent is not None:
         own = respondent if isinstance(respondent, int) else respondent.id
-        if not (frame["respondent_id"] == own).any():
+        if not any(row["respondent_id"] == own for row in rows):
             return None
-    return team_results(frame, ("instrument_id",), lang=lang).get((instrument_id,))
+    return score_submissions(rows, instrument_id, lang=lang) if rows else None
 
 
 # ================================================================================ 2 · value-matrix explorer
@@ -593,8 +599,11 @@ class ValueMatrixExplorerApp(_App):
     """
 
     title_key = "apps.vm.title"
-    # What the explorer's matrix and quadrants read (value_scores, current_potential).
-    NEEDS = (*vm_columns.BY_NAME["value_matrix"].needs, "revenue_12m")
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """What the explorer's matrix and quadrants read (value_scores, current_potential)."""
+        return (*vm_columns.BY_NAME["value_matrix"].needs, "revenue_12m")
 
     def __init__(self, customers: pd.DataFrame | None = None, lang: str | None = None):
         super().__init__(lang)
@@ -670,7 +679,7 @@ class ValueMatrixExplorerApp(_App):
             # raises before anything changes: the customers shown stay
             customers = data.load_customers(content, name=name, columns=mapping)
         # An order ledger has no survey columns to map: it is valued on what it has.
-        needs = self.NEEDS if vm.dimensions_for(customers) == vm.DIMENSIONS else ()
+        needs = self.needs if vm.dimensions_for(customers) == vm.DIMENSIONS else ()
         missing = [c for c in needs if c not in customers]
         if missing:
             self._show_mapping(data.suggest_mapping(content, name=name), missing, name)
@@ -748,6 +757,8 @@ class ValueMatrixExplorerApp(_App):
 
     def scored(self) -> pd.DataFrame:
         """The customers with the current weights' value score, tier, quadrant and strategy."""
+        import pandas as pd
+
         weights, thresholds = self.explorer.weights, self.explorer.thresholds
         scores = vm.value_scores(self.customers, weights, thresholds=thresholds, explain=False)
         if self.explorer.dimensions == vm.DIMENSIONS:
@@ -1384,6 +1395,8 @@ def qr_png(url: str, *, projector: bool = False) -> bytes:
 
 def team_charts(results: dict[str, InstrumentResult], lang: str) -> list:
     """The dashboard's two charts of one questionnaire: the teams' dimension radar and their index bars."""
+    import pandas as pd
+
     with i18n.language(lang):
         dims = pd.concat([r.dimensions.assign(team=name) for name, r in results.items()], ignore_index=True)
         title = t("apps.dash.comparison", lang)
@@ -1415,6 +1428,7 @@ def pulse_summary(submissions: pd.DataFrame) -> PulseSummary | None:
     1–5 scale; CES = mean on the 1–7 "made it easy" scale (:mod:`workbook.satisfaction`). Comments
     are the non-empty free texts, newest first. ``None`` when nobody answered the NPS question.
 
+    >>> import pandas as pd
     >>> when = pd.to_datetime(["2026-11-30 09:00"] * 3, utc=True)
     >>> frame = pd.DataFrame({"submission_id": [1, 2, 3], "respondent_id": pd.array([1, 2, 3], dtype="Int64"),
     ...     "team": ["一组", "一组", "二组"], "received_at": when,
@@ -1424,6 +1438,8 @@ def pulse_summary(submissions: pd.DataFrame) -> PulseSummary | None:
     >>> round(float(s.nps["nps"]), 1), round(s.csat, 1), s.ces, s.comments["comment"].tolist()
     (33.3, 66.7, 5.0, ['很好'])
     """
+    import pandas as pd
+
     from workbook import satisfaction
 
     if submissions.empty:

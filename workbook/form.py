@@ -878,16 +878,16 @@ class ResultView(_View):
         )
 
     def _weakest_html(self, result: InstrumentResult) -> str:
-        dims = result.dimensions
+        dims = {d.dimension: d for d in result.by_dimension}
         items = "".join(
             "<li>"
             + _esc(
                 t(
                     "widgets.result.weakest_item",
                     self.lang,
-                    name=dims.at[d, "name"],
-                    score=dims.at[d, "score"],
-                    band=dims.at[d, "band_name"],
+                    name=dims[d].name,
+                    score=dims[d].score,
+                    band=dims[d].band_name,
                 )
             )
             + "</li>"
@@ -909,22 +909,17 @@ class ResultView(_View):
                 )
             )
             + "</li>"
-            for row in result.plan.itertuples(index=False)
+            for row in result.plan_order
         )
         return _heading(t("widgets.result.plan", self.lang)) + f"<ol>{steps}</ol>"
 
     def _spread_html(self, result: InstrumentResult) -> str:
         if result.n_respondents < 2:
             return ""
-        dims = result.dimensions
-        rows = [
-            [n, f"{s:.1f}", f"{sd:.1f}", f"{r:.1f}"]
-            for n, s, sd, r in zip(
-                dims["name"], dims["score"], dims["rater_sd"], dims["rater_range"], strict=True
-            )
-        ]
+        dims = result.by_dimension
+        rows = [[d.name, f"{d.score:.1f}", f"{d.rater_sd:.1f}", f"{d.rater_range:.1f}"] for d in dims]
         header = [t(f"widgets.result.col_{c}", self.lang) for c in ("dimension", "score", "sd", "range")]
-        marked = (dims["rater_range"] >= SPREAD_WARN_POINTS).tolist()
+        marked = [d.rater_range >= SPREAD_WARN_POINTS for d in dims]
         note = t("widgets.result.spread_note", self.lang, limit=SPREAD_WARN_POINTS)
         return (
             _heading(t("widgets.result.spread", self.lang))
@@ -948,9 +943,9 @@ def dimension_chart_svg(result: InstrumentResult, lang: str, *, paired: bool = F
     >>> svg.count("<text") >= 3, "viewBox" in svg
     (True, True)
     """
-    dims = result.dimensions.dropna(subset=["score"])
-    names = [str(n) for n in dims["name"]]
-    scores = [float(s) for s in dims["score"]]
+    dims = [d for d in result.by_dimension if not math.isnan(d.score)]
+    names = [str(d.name) for d in dims]
+    scores = [d.score for d in dims]
     title = t("widgets.result.chart_title", lang)
     note = t("widgets.result.paired_ring", lang) if paired else ""
     if len(scores) < 3:

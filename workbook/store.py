@@ -30,8 +30,10 @@ and 40 trainees submitting at once only queue for a few milliseconds each. Write
 transactions are short (one insert after two look-ups) and start with
 ``BEGIN IMMEDIATE``, so they wait for the lock instead of failing.
 
-Everything returned is a plain frozen dataclass or a pandas DataFrame, never an ORM
-object, so widget callbacks in long-lived kernels can keep results around safely.
+Everything returned is a plain frozen dataclass, a list of dicts or a pandas DataFrame, never an
+ORM object, so widget callbacks in long-lived kernels can keep results around safely. pandas is
+imported only where a table is built: a trainee's kernel joins, submits and reads its team's
+answers (:meth:`Store.submission_records`) without it.
 
 Example
 -------
@@ -67,10 +69,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -91,6 +92,9 @@ from sqlalchemy.types import TypeDecorator
 
 from workbook.errors import fail
 from workbook.i18n import label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # --- Settings: every default of this module, in one place -------------------------------------------
 
@@ -558,7 +562,7 @@ def _time(value: object, name: str, source: str) -> datetime:
     """An aware datetime, or now (UTC) for None; a naive one is refused, its zone unknowable."""
     if value is None:
         return datetime.now(UTC)
-    if isinstance(value, pd.Timestamp):
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
         value = value.to_pydatetime()
     if not isinstance(value, datetime):
         raise fail(source, "store.not_time", field=_field(name), type=type(value).__name__)
@@ -742,6 +746,8 @@ def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFr
     Ids are nullable ``Int64``, times ``datetime64[us, UTC]``, ``correct`` bool, ``answers``
     dicts and ``held_on`` dates (object), everything else text.
     """
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(records, columns=list(columns))
     for column in frame.columns:
         if column in _ID_COLUMNS:
@@ -761,10 +767,13 @@ def expand_answers(submissions: pd.DataFrame) -> pd.DataFrame:
     Items appear in the order first seen; a submission without an item gets NaN there.
     Nested values (lists, dicts) stay as they are.
 
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"submission_id": [1, 2], "answers": [{"q1": 4}, {"q1": 2, "q2": "好"}]})
     >>> expand_answers(frame).columns.tolist()
     ['submission_id', 'answer.q1', 'answer.q2']
     """
+    import pandas as pd
+
     items = pd.json_normalize(submissions["answers"].tolist(), max_level=0)
     items.index = submissions.index
     items.columns = [f"{ANSWER_PREFIX}{c}" for c in items.columns]
@@ -782,10 +791,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     the number −3. Quoting of separators and double quotes inside a CSV field is the CSV
     writer's (pandas quotes every field that holds one).
 
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"a": ["=1+1", "ok", "-x", " =1+1", "\\n@SUM(A1)"], "b": [-3, 4, 5, 6, 7]})
     >>> neutralise_formulas(frame).to_dict("list")
     {'a': ["'=1+1", 'ok', "'-x", "' =1+1", "'\\n@SUM(A1)"], 'b': [-3, 4, 5, 6, 7]}
     """
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         values = out[column]
@@ -813,6 +825,7 @@ def response_status(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     questionnaire id, the members who submitted it (each member once, however often they
     revised). Teams in the order they were added; a team nobody joined shows zeros.
 
+    >>> import pandas as pd
     >>> teams = pd.DataFrame({"team_id": [1, 2], "team": ["华东一组", "华南组"]})
     >>> people = pd.DataFrame({"respondent_id": [10, 11, 12], "team_id": [1, 1, 2]})
     >>> subs = pd.DataFrame({"team_id": [1, 1, 1], "respondent_id": [10, 10, 11],
@@ -821,6 +834,8 @@ def response_status(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     [{'team': '华东一组', 'joined': 2, 'submitted': 2, 'waiting': 0, 'pulse': 1, 'relationship': 1}, \
 {'team': '华南组', 'joined': 1, 'submitted': 0, 'waiting': 1, 'pulse': 0, 'relationship': 0}]
     """
+    import pandas as pd
+
     teams, people, subs = tables["teams"], tables["respondents"], tables["submissions"]
     subs = subs.dropna(subset=["respondent_id"]).drop_duplicates(["respondent_id", "instrument_id"])
     order = pd.Index(teams["team_id"], name="team_id")
@@ -1225,6 +1240,25 @@ class Store:
         ``idempotency_key``. With ``expand=True`` the ``answers`` column is replaced by one
         column per item, ``answer.<item>`` (see :func:`expand_answers`).
         """
+        frame = _frame(self.submission_records(session, team, instrument_id), SUBMISSION_COLUMNS)
+        return expand_answers(frame) if expand else frame
+
+    def submission_records(
+        self,
+        session: WorkshopSession | int,
+        team: Team | int | None = None,
+        instrument_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`submissions` as a list of dicts, one per submission, oldest first: the same keys,
+        ``None`` where a value is missing, times as aware ``datetime`` (UTC). No pandas needed.
+
+        >>> store = Store("sqlite://")
+        >>> team = store.add_team(store.create_session("第1期"), "华东一组")
+        >>> _ = store.submit(team, "pulse", "1.0", {"csat": 4}, key=new_key())
+        >>> [(r["team"], r["answers"]) for r in store.submission_records(team.session_id)]
+        [('华东一组', {'csat': 4})]
+        >>> store.close()
+        """
         session_id = _ref(session, WorkshopSession, "")
         person = aliased(RespondentRow)
         query = (
@@ -1239,7 +1273,7 @@ class Store:
         if instrument_id is not None:
             query = query.where(SubmissionRow.instrument_id == instrument_id)
         with self._reading() as db:
-            records = [
+            return [
                 {
                     "submission_id": s.id,
                     "session_id": s.session_id,
@@ -1257,8 +1291,6 @@ class Store:
                 }
                 for s, team_name, shown, anonymous in db.execute(query)
             ]
-        frame = _frame(records, SUBMISSION_COLUMNS)
-        return expand_answers(frame) if expand else frame
 
     # -- exercise attempts
 
@@ -1495,6 +1527,8 @@ def _cell_text(value: object) -> object:
 
 def _for_spreadsheet(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
     """Times in ``tz`` without zone (spreadsheets have none), nested values as text, formulas defused."""
+    import pandas as pd
+
     out = frame.copy()
     renames = {}
     for column in out.columns:
@@ -1509,6 +1543,7 @@ def _for_spreadsheet(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 
 def _write_xlsx(frames: dict[str, pd.DataFrame], target: Path) -> None:
+    import pandas as pd
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # control characters Excel files cannot hold
 
     with pd.ExcelWriter(target, engine="openpyxl") as writer:

@@ -17,6 +17,7 @@ from workbook.instruments.loader import (
     list_instruments,
     load_instrument,
     parse_instrument,
+    usable_instruments,
 )
 from workbook.instruments.schema import (
     DEFAULTS,
@@ -34,7 +35,10 @@ from workbook.instruments.schema import (
 from workbook.instruments.scoring import (
     ACCOUNT_INSTRUMENTS,
     SEGMENT_KEY,
+    DimensionScore,
     InstrumentResult,
+    ItemScore,
+    RespondentScore,
     latest_per_rater,
     score,
     score_submissions,
@@ -50,11 +54,14 @@ __all__ = [
     "SEGMENT_KEY",
     "Band",
     "Dimension",
+    "DimensionScore",
     "Instrument",
     "InstrumentResult",
     "Item",
+    "ItemScore",
     "Option",
     "Part",
+    "RespondentScore",
     "Scale",
     "ScoringDefaults",
     "Segment",
@@ -67,4 +74,5 @@ __all__ = [
     "score_submissions",
     "team_results",
     "tidy_responses",
+    "usable_instruments",
 ]

@@ -12,15 +12,16 @@ file, the key path (``items[3].text.en``), the line and the fix, in Chinese and 
 22
 """
 
+from __future__ import annotations
+
 import difflib
 import os
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -28,6 +29,9 @@ from pydantic import ValidationError as PydanticValidationError
 from workbook import i18n
 from workbook.errors import Problem, WorkbookInputError
 from workbook.instruments.schema import DEFAULTS, Instrument, Item
+
+if TYPE_CHECKING:  # pandas is imported where the table is built: a trainee's kernel lists without it
+    import pandas as pd
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 ENV_VAR = "WORKBOOK_INSTRUMENTS_DIR"
@@ -96,7 +100,7 @@ def load_instrument(
             continue
         if instrument.id == wanted:
             return instrument
-    known = sorted(list_instruments(extra_dirs=extra_dirs)["id"].dropna().unique())
+    known = sorted({row["id"] for row in _catalogue(extra_dirs, None)})
     raise WorkbookInputError(
         wanted, [Problem("instruments.not_found", params={"id": wanted, "known": ", ".join(known)})]
     )
@@ -115,6 +119,25 @@ def list_instruments(
     >>> sorted(list_instruments()["id"])
     ['capability', 'pulse', 'relationship', 'service_grading', 'servqual']
     """
+    import pandas as pd
+
+    rows = [{k: v for k, v in row.items() if k != "instrument"} for row in _catalogue(extra_dirs, lang)]
+    return pd.DataFrame(
+        rows, columns=["id", "version", "title", "n_dimensions", "n_items", "builtin", "path", "error"]
+    )
+
+
+def usable_instruments(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Instrument]:
+    """The instruments of :func:`list_instruments` that can be used (no ``error``), in search order.
+
+    >>> [inst.id for inst in usable_instruments()]
+    ['capability', 'pulse', 'relationship', 'service_grading', 'servqual']
+    """
+    return [row["instrument"] for row in _catalogue(extra_dirs, None) if not row["error"]]
+
+
+def _catalogue(extra_dirs: Iterable[str | os.PathLike], lang: str | None) -> list[dict[str, Any]]:
+    """One dict per instrument file: the columns of :func:`list_instruments` and the ``instrument``."""
     rows, seen = [], {}
     for path in _files(extra_dirs):
         row = {
@@ -126,6 +149,7 @@ def list_instruments(
             "builtin": path.parent == BUILTIN_DIR,
             "path": str(path),
             "error": "",
+            "instrument": None,
         }
         try:
             inst = _load_file(path)
@@ -138,15 +162,14 @@ def list_instruments(
                 title=inst.title.get(lang),
                 n_dimensions=len(inst.dimensions),
                 n_items=len(inst.items),
+                instrument=inst,
             )
             if inst.id in seen:
                 row["error"] = i18n.t("instruments.shadowed", lang, id=inst.id, path=seen[inst.id])
             else:
                 seen[inst.id] = path.name
         rows.append(row)
-    return pd.DataFrame(
-        rows, columns=["id", "version", "title", "n_dimensions", "n_items", "builtin", "path", "error"]
-    )
+    return rows
 
 
 def _looks_like_path(value: object) -> bool:

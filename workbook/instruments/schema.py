@@ -11,15 +11,19 @@ SERVQUAL, its :class:`Part` list. ``docs/instruments.md`` explains every key; th
 'Reliability'
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints
 
 from workbook import i18n
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: a trainee's kernel scores without it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class ScoringDefaults:
 
 
 DEFAULTS = ScoringDefaults()
+# Scores are compared at this many decimals: a gap of 0 is exactly 50 ("meets expectation") and two
+# dimensions with equal answers tie, whatever order the floating-point sums were taken in.
+SCORE_DECIMALS = 9
 
 
 def _number_to_text(value: object) -> object:
@@ -66,6 +73,22 @@ Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_le
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Version = Annotated[NonEmpty, BeforeValidator(_number_to_text)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+@dataclass(frozen=True)
+class ItemMeta:
+    """What scoring needs to know of one item: its dimension, its scale (id, ``type``, ``min`` and
+    ``max``), whether it is reverse-scored and required, and the segments it ``applies_to``
+    (``None``: every segment)."""
+
+    dimension: str | None
+    scale: str | None
+    type: str
+    min: int | None
+    max: int | None
+    reverse: bool
+    required: bool
+    applies_to: tuple[str, ...] | None
 
 
 class _Model(BaseModel):
@@ -187,25 +210,35 @@ class Instrument(_Model):
         return item.scale or (dimension.scale if dimension else None) or self.scale
 
     @cached_property
-    def item_table(self) -> pd.DataFrame:
-        """One row per item: dimension, scale, type, min, max, reverse, required, applies_to."""
-        rows = []
+    def item_meta(self) -> dict[str, ItemMeta]:
+        """Each item's scoring facts by id, in the file's order (see :class:`ItemMeta`).
+
+        >>> from workbook.instruments import load_instrument
+        >>> load_instrument("pulse").item_meta["recommend"].max
+        10
+        """
+        meta = {}
         for item in self.items:
             scale_id = self.scale_of(item)
             scale = self.scales[scale_id]
-            rows.append(
-                {
-                    "item_id": item.id,
-                    "dimension": item.dimension,
-                    "scale": scale_id,
-                    "type": scale.type,
-                    "min": scale.min,
-                    "max": scale.max,
-                    "reverse": item.reverse,
-                    "required": item.required,
-                    "applies_to": tuple(item.applies_to) if item.applies_to is not None else None,
-                }
+            meta[item.id] = ItemMeta(
+                dimension=item.dimension,
+                scale=scale_id,
+                type=scale.type,
+                min=scale.min,
+                max=scale.max,
+                reverse=item.reverse,
+                required=item.required,
+                applies_to=tuple(item.applies_to) if item.applies_to is not None else None,
             )
+        return meta
+
+    @cached_property
+    def item_table(self) -> pd.DataFrame:
+        """:attr:`item_meta` as a table: index ``item_id``, one column per :class:`ItemMeta` field."""
+        import pandas as pd
+
+        rows = [{"item_id": item_id, **asdict(meta)} for item_id, meta in self.item_meta.items()]
         return pd.DataFrame(rows).set_index("item_id")
 
     @cached_property
@@ -221,7 +254,7 @@ class Instrument(_Model):
         >>> inst.band_of([0, 39.9, 40, 100]).tolist()
         ['prospect', 'initial_contact', 'active', 'strategic_partner']
         """
-        x = np.atleast_1d(np.asarray(values, dtype=float))
+        x = np.round(np.atleast_1d(np.asarray(values, dtype=float)), SCORE_DECIMALS)
         bands = self.sorted_bands
         position = np.searchsorted([b.lower for b in bands], x, side="right") - 1
         codes = np.array([b.code for b in bands], dtype=object)[np.clip(position, 0, len(bands) - 1)]
