@@ -94,3 +94,43 @@ def test_a_kernel_start_waits_until_pages_stop_connecting():
     started = time.monotonic()
     run_coroutine(quiet._settle())
     assert time.monotonic() - started < 0.1
+
+
+def _watch(watch, m: PacedKernelManager, session) -> tuple[SimpleNamespace, list]:
+    """Start ``watch`` (a start_watching_activity) on a stand-in kernel; returns it and its callbacks."""
+    callbacks = []
+    stream = SimpleNamespace(on_recv=callbacks.append)
+    fake = SimpleNamespace(session=session, connect_iopub=lambda: stream, execution_state="starting")
+    m._kernels["k"] = fake
+    watch(m, "k")
+    return fake, callbacks
+
+
+def test_the_lighter_activity_watch_decides_as_jupyter_servers_own():
+    from jupyter_client.session import Session
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    session = Session(key=b"classroom")
+    execute = session.msg("execute_request", {})
+    info = session.msg("kernel_info_request", {})
+    messages = [
+        session.msg("status", {"execution_state": "idle"}, parent=info),  # after start: idle
+        session.msg("stream", {"name": "stdout", "text": "x"}, parent=info),  # untracked under untracked
+        session.msg("status", {"execution_state": "busy"}, parent=execute),  # ours: busy
+        session.msg("comm_msg", {"comm_id": "c", "data": {}}, parent=execute),  # a widget ping: activity
+        session.msg("status", {"execution_state": "idle"}, parent=execute),
+        session.msg("stream", {"name": "stdout", "text": "x"}, parent=info),
+    ]
+    seen = {}
+    for name, watch in (("ours", PacedKernelManager.start_watching_activity),
+                        ("jupyter", AsyncMappingKernelManager.start_watching_activity)):  # fmt: skip
+        m = PacedKernelManager()
+        fake, (record,) = _watch(watch, m, session)
+        steps = []
+        for message in messages:
+            fake.last_activity = before = utcnow() - timedelta(hours=1)
+            record(session.serialize(message))
+            steps.append((fake.execution_state, fake.last_activity != before))
+        seen[name] = steps
+    assert seen["ours"] == seen["jupyter"]
+    assert seen["ours"][1] == ("idle", False) and seen["ours"][3] == ("busy", True)

@@ -27,6 +27,7 @@ What every app guarantees (see also :mod:`workbook.widgets`):
 from __future__ import annotations
 
 import base64
+import gc
 import html
 import importlib.util
 import io
@@ -1580,7 +1581,12 @@ def _languages_first(lang: str | None) -> list[str]:
 
 def self_assessment(lang: str | None = None) -> SelfAssessmentApp:
     """The self-assessment app on the configured store (``notebooks/apps/self_assessment.ipynb``)."""
-    return SelfAssessmentApp(lang=lang)
+    app = SelfAssessmentApp(lang=lang)
+    # Everything loaded so far lives as long as the kernel: taken out of the cyclic garbage
+    # collector's sight, a full collection no longer walks ~90,000 objects (≈ 40 ms) while a class
+    # opens its pages.
+    gc.freeze()
+    return app
 
 
 def value_matrix_explorer(lang: str | None = None) -> ValueMatrixExplorerApp:
