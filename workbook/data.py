@@ -1533,12 +1533,57 @@ def _not_duplicated(ids: pd.Series) -> pd.Series:
 
 
 def _validate(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    if _passes(frame, spec):
+        return []  # pandera would find nothing: it runs only where there is something to report
     try:
         # inplace: the frame is ours already; pandera would otherwise copy millions of rows.
         _schema(spec, frame.columns).validate(frame, lazy=True, inplace=True)
     except SchemaErrors as errors:
         return _problems_from(errors.failure_cases, frame, spec)
     return []
+
+
+def _passes(frame: pd.DataFrame, spec: TableSpec) -> bool:
+    """True when the table surely passes every rule of :func:`_schema`: one NumPy pass per rule.
+
+    pandera copies each column and builds failure tables even for a valid file, which costs
+    about 0.3 s on ten million rows. This answers False whenever a rule might fail (or cannot be
+    judged), and pandera then names the rows and values exactly as before.
+
+    >>> typed = pd.DataFrame({"satisfaction": [1, 5], "customer_id": ["C1", "C2"]})
+    >>> _passes(typed, CUSTOMERS), _passes(typed.assign(satisfaction=[1, 6]), CUSTOMERS)
+    (True, False)
+    """
+    try:
+        columns = all(_column_passes(frame[c.name], c) for c in spec.columns if c.name in frame.columns)
+        return columns and all(
+            _rule_passes(frame, check) for check in spec.checks if set(frame.columns).issuperset(check.needs)
+        )
+    except Exception:  # whatever a rule raises, pandera reports it as a failed check
+        return False
+
+
+def _column_passes(values: pd.Series, col: Col) -> bool:
+    """No missing cell where none may be, every number within ``low``–``high`` (missing cells
+    are not range-checked, as pandera's ``ignore_na``), no repeated id."""
+    missing = values.isna().to_numpy()
+    if not col.nullable and missing.any():
+        return False
+    if col.low is not None or col.high is not None:
+        if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            return False
+        number = values.to_numpy(dtype="float64", na_value=np.nan)
+        low = -np.inf if col.low is None else col.low
+        high = np.inf if col.high is None else col.high
+        if not (((number >= low) & (number <= high)) | missing).all():
+            return False
+    return col.kind != "id" or bool(_not_duplicated(values).all())
+
+
+def _rule_passes(frame: pd.DataFrame, check: RowCheck) -> bool:
+    """The row rule holds on every row (a plain bool result only: anything else goes to pandera)."""
+    ok = check.test(frame)
+    return isinstance(ok, pd.Series) and ok.dtype == bool and ok.index.equals(frame.index) and bool(ok.all())
 
 
 def _problems_from(cases: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
