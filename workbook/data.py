@@ -1558,7 +1558,18 @@ def _repeats(arr: pa_arrow.Array) -> bool:
 
 
 def _arrow(text: pd.Series) -> pa_arrow.Array:
-    return pa_arrow.array(text, from_pandas=True).cast(pa_arrow.large_string())
+    """A text column as one Arrow array (large strings).
+
+    A column built by appending rows or concatenating frames is held by pandas in pieces; it
+    is joined here, since the dictionary and lookup steps need one array.
+
+    >>> type(_arrow(pd.concat([pd.Series(["a"], dtype="string"), pd.Series(["b"], dtype="string")])))
+    <class 'pyarrow.lib.LargeStringArray'>
+    """
+    arr = pa_arrow.array(text, from_pandas=True)
+    if isinstance(arr, pa_arrow.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa_arrow.large_string())
 
 
 def _strings(arr: pa_arrow.Array, index: pd.Index) -> pd.Series:
