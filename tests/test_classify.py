@@ -952,6 +952,24 @@ def test_rfm_scores_properties(rows, rnd):
     assert classify.rfm_segment(scores)["segment"].notna().all()
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(0, 6).map(float), st.just(np.nan), st.floats(-1e3, 1e3)), max_size=60),
+    st.integers(0, 4),
+)
+def test_quintiles_are_the_positions_of_a_sort(values, ties):
+    """The selection-based quintiles equal 1 + ⌊5·p/n⌋ with p the position in a sort by
+    (value, tie-break), NaN first: the definition in rfm_scores' docstring."""
+    goodness = np.array(values, dtype=float)
+    n = len(goodness)
+    for tiebreak in (np.arange(n), np.arange(n) % (ties + 1)):
+        key = np.where(np.isnan(goodness), -np.inf, goodness)
+        position = np.empty(n, dtype=np.int64)
+        position[np.lexsort((tiebreak, key))] = np.arange(n)
+        expected = position * 5 // max(n, 1) + 1
+        np.testing.assert_array_equal(classify._quintiles(goodness, tiebreak), expected)
+
+
 # ================================================================ sample data (when generated)
 
 

@@ -471,3 +471,14 @@ def test_ambiguous_amount_headers_are_only_suggested(header):
     with pytest.raises(WorkbookInputError) as caught:
         data.load_transactions(price.encode(), name="orders.csv")
     assert caught.value.keys == ["data.missing_column"]
+
+
+def test_frame_built_from_pieces_loads_like_one_frame():
+    """Rows appended or frames concatenated leave text columns in pieces; they load all the same."""
+    whole = data.load_customers(data.DATASETS_DIR / "customers.csv")
+    raw = pd.read_csv(data.DATASETS_DIR / "customers.csv", dtype=str, keep_default_na=False)
+    pieces = pd.concat([raw.iloc[:700], raw.iloc[700:]], ignore_index=True)
+    pd.testing.assert_frame_equal(data.load_customers(pieces), whole)
+    pieces.loc[len(pieces)] = ["合计"] + [""] * (pieces.shape[1] - 1)  # a total row appended
+    loaded = data.load_customers(pieces)
+    assert len(loaded) == len(whole) and data.notices(loaded)

@@ -110,6 +110,20 @@ def test_normalize_edge_cases():
         vm.normalize(pd.Series([1.0]), "zscore")
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.integers(-3, 3).map(float), st.just(np.nan), st.floats(allow_nan=False, width=32)),
+        max_size=40,
+    )
+)
+def test_percentile_is_pandas_average_rank(values):
+    """Bit for bit pandas' rank(method="average", pct=True): ties, infinities and missing values."""
+    x = pd.Series(values, dtype="float64", index=range(100, 100 + len(values)), name="x")
+    expected = x.rank(method="average", pct=True)
+    pd.testing.assert_series_equal(vm.normalize(x, "percentile"), expected, check_exact=True)
+
+
 def test_tier_thresholds():
     scores = pd.Series([39.99, 40.0, 69.99, 70.0])
     assert vm.tier(scores).tolist() == ["low", "mid", "mid", "high"]

@@ -40,7 +40,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
+import itertools
 import re
 import unicodedata
 import warnings
@@ -399,9 +401,11 @@ def _load(
     lim = lim or limits.current()
     # A frame given is never changed: copy-on-write copies only the columns written to.
     raw = source.copy(deep=False) if isinstance(source, pd.DataFrame) else read_raw(source, spec, label, lim)
-    raw, dropped = _drop_total_rows(raw)
+    raw, dropped, encoded = _drop_total_rows(raw, _encode_repeated(raw))
     renamed = _map_columns(raw, spec, label, columns)
     hints = renamed.attrs.pop("hints")  # pandas deep-copies attrs in every operation: keep them small
+    positions = renamed.attrs.pop("positions")
+    encoded = {name: encoded[p] for name, p in positions.items() if p in encoded}
     lacking = [c for c in require if c not in renamed.columns]
     if lacking:
         raise WorkbookInputError(
@@ -414,7 +418,7 @@ def _load(
             ],
         )
     latest = pd.Timestamp(as_of if as_of is not None else pd.Timestamp.today()).normalize()
-    typed, problems = _coerce(renamed, spec, latest)
+    typed, problems = _coerce(renamed, spec, latest, encoded)
     problems += _validate(typed, spec)
     if problems:
         raise WorkbookInputError(label, _merge(problems, list(typed.attrs["headers"].values())))
@@ -1032,12 +1036,13 @@ def _header_scale(header: str) -> float | None:
 
 def _fold(text: pd.Series) -> pd.Series:
     """:func:`_norm_header` for a whole column at once, in Arrow kernels."""
+    return _strings(_per_distinct(_arrow(text), _fold_values), text.index)
 
-    def fold(arr: pa_arrow.Array) -> pa_arrow.Array:
-        arr = pc.utf8_normalize(arr, form="NFKC")
-        return _regex(_regex(pc.utf8_lower(arr), r"\(.*?\)$"), r"[\s_\-./]")
 
-    return _strings(_per_distinct(_arrow(text), fold), text.index)
+def _fold_values(arr: pa_arrow.Array) -> pa_arrow.Array:
+    """:func:`_norm_header` of each text: NFKC, lower case, no unit in brackets, no spaces."""
+    arr = pc.utf8_normalize(arr, form="NFKC")
+    return _regex(_regex(pc.utf8_lower(arr), r"\(.*?\)$"), r"[\s_\-./]")
 
 
 def _alias_index(spec: TableSpec) -> dict[str, str]:
@@ -1131,6 +1136,7 @@ def _map_columns(
     ]
     # Keep the user's header text for messages: canonical name → what the file called it.
     frame.attrs["headers"] = dict(seen.items())
+    frame.attrs["positions"] = {canonical: position for position, canonical in picked.items()}
     frame.attrs["scale"] = {c: s for c, h in seen.items() if (s := _header_scale(h)) not in (None, 1.0)}
     return frame
 
@@ -1176,17 +1182,30 @@ TOTAL_WORDS = (
 TOTAL_PADDING = " \t\r\n\u3000\u00a0:："
 
 
-def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Rows whose text cell says 合计 / 总计 / 小计 / Total, dropped with a notice naming them.
+def _drop_total_rows(
+    raw: pd.DataFrame, encoded: Mapping[int, pa_arrow.DictionaryArray] | None = None
+) -> tuple[pd.DataFrame, list[Problem], dict[int, pa_arrow.DictionaryArray]]:
+    """Rows whose text cell says 合计 / 总计 / 小计 / Total, dropped with a notice naming them;
+    also the ``encoded`` columns (:func:`_encode_repeated`, by position) without those rows.
 
     Only whole-cell matches count (a company called 合计科技 is a customer), and only in text
     columns: a total row is a sum of the rows above, never a customer or an order. One Arrow
-    regex pass per text column (per category for a categorical one): cheap on millions of rows.
+    pass per text column (per distinct value for a categorical or an encoded one): cheap on
+    millions of rows.
+
+    >>> raw = pd.DataFrame({"客户": ["a", "合计 "], "金额": ["1", "1"]})
+    >>> kept, dropped, _ = _drop_total_rows(raw)
+    >>> kept.index.tolist(), dropped[0].rows
+    ([0], (1,))
     """
+    encoded = dict(encoded or {})
     hit = np.zeros(len(raw), dtype=bool)
     for c in range(raw.shape[1]):
         column = raw.iloc[:, c]
-        if isinstance(column.dtype, pd.CategoricalDtype):
+        if c in encoded:
+            words = _is_total_values(encoded[c].dictionary)
+            hit |= np.asarray(pc.fill_null(pc.take(words, encoded[c].indices), False), dtype=bool)
+        elif isinstance(column.dtype, pd.CategoricalDtype):
             words = _is_total(column.cat.categories.to_series().astype("string"))
             if words.any():  # most columns: no category is a total word, nothing to index
                 codes = column.cat.codes.to_numpy()
@@ -1194,30 +1213,86 @@ def _drop_total_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
         elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
             hit |= _is_total(column.astype("string"))
     if not hit.any():
-        return raw, []
+        return raw, [], encoded
     rows = tuple(raw.index[hit])
     notice = Problem("data.total_row_dropped", rows=rows[:5], n_rows=len(rows))
-    return raw[~hit], [notice]
+    kept = pa_arrow.array(~hit)
+    return raw[~hit], [notice], {c: e.filter(kept) for c, e in encoded.items()}
 
 
 def _is_total(text: pd.Series) -> np.ndarray:
-    def total(arr: pa_arrow.Array) -> pa_arrow.Array:  # a hash lookup: cheaper than a regex per cell
-        bare = pc.utf8_lower(pc.utf8_trim(arr, characters=TOTAL_PADDING))
-        return pc.is_in(bare, value_set=pa_arrow.array(TOTAL_WORDS, type=pa_arrow.large_string()))
+    return np.asarray(pc.fill_null(_per_distinct(_arrow(text), _is_total_values), False), dtype=bool)
 
-    return np.asarray(pc.fill_null(_per_distinct(_arrow(text), total), False), dtype=bool)
+
+def _is_total_values(arr: pa_arrow.Array) -> pa_arrow.Array:
+    """True where a text is a total word (padding and case aside): a hash lookup, not a regex.
+
+    >>> _is_total_values(pa_arrow.array([" TOTAL：", "Subtotal", "合计科技", None])).to_pylist()
+    [True, True, False, False]
+    """
+    bare = pc.utf8_trim(arr, characters=TOTAL_PADDING)
+    return pc.is_in(bare, value_set=pa_arrow.array(_total_spellings(), type=pa_arrow.large_string()))
+
+
+# Characters outside ASCII whose lower case is an ASCII letter (the Kelvin sign K is k).
+LOWER_TO_ASCII = {"k": ("\u212a",), "i": ("\u0130",)}
+
+
+@functools.cache
+def _total_spellings() -> tuple[str, ...]:
+    """Every text whose lower case is one of :data:`TOTAL_WORDS` (Total, TOTAL, ToTaL …).
+
+    Looking the cells up among these ~1,400 spellings spares lower-casing every cell first,
+    which costs more than the lookup on a column of half a million names.
+
+    >>> spellings = _total_spellings()
+    >>> "SubTotal" in spellings, "合计" in spellings, all(s.lower() in TOTAL_WORDS for s in spellings)
+    (True, True, True)
+    """
+
+    def forms(ch: str) -> tuple[str, ...]:
+        return (ch, ch.upper(), *LOWER_TO_ASCII.get(ch, ())) if ch.isascii() and ch.isalpha() else (ch,)
+
+    return tuple(sorted({"".join(p) for w in TOTAL_WORDS for p in itertools.product(*map(forms, w))}))
+
+
+def _encode_repeated(raw: pd.DataFrame) -> dict[int, pa_arrow.DictionaryArray]:
+    """Text columns that repeat a few values (industry, region, size), by position, as their
+    distinct values and each row's position among them.
+
+    The total-row search, the cleaning and the category lookup then each work on the few distinct
+    values, and the rows are filled in once at the end, instead of every step hashing half a
+    million cells again. Columns of mostly distinct values (names, ids) are left as they are.
+
+    >>> enc = _encode_repeated(pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 3]}))
+    >>> list(enc), enc[0].dictionary.to_pylist()
+    ([0], ['x', 'y'])
+    """
+    encoded = {}
+    for c in range(raw.shape[1]):
+        column = raw.iloc[:, c]
+        if isinstance(column.dtype, pd.StringDtype):
+            arr = _arrow(column)
+            if _repeats(arr):
+                encoded[c] = pc.dictionary_encode(arr)
+    return encoded
 
 
 # ---------------------------------------------------------------- values
 
 
 def _coerce(
-    frame: pd.DataFrame, spec: TableSpec, latest: pd.Timestamp | None = None
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    latest: pd.Timestamp | None = None,
+    encoded: Mapping[str, pa_arrow.DictionaryArray] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Convert every column to its kind; cells that cannot be converted become problems.
 
     ``latest``: the last date a date column may hold (today, or the explicit ``as_of``).
+    ``encoded``: columns also given as distinct values (:func:`_encode_repeated`), by name.
     """
+    encoded = encoded or {}
     headers = frame.attrs.get("headers", {})
     scale = frame.attrs.get("scale", {})
     out = {}
@@ -1228,7 +1303,10 @@ def _coerce(
             continue
         raw = frame[col.name]
         where = headers.get(col.name, col.name)
-        values, bad, special = _convert(raw, col)
+        if col.name in encoded and col.kind in ("text", "category"):
+            values, bad, special = _convert_encoded(encoded[col.name], raw.index, col)
+        else:
+            values, bad, special = _convert(raw, col)
         for key, mask in special.items():
             if mask.any():
                 rows = tuple(raw.index[mask])
@@ -1316,14 +1394,56 @@ def _convert(series: pd.Series, col: Col) -> tuple[pd.Series, pd.Series, dict[st
         values[lowered.isin(FALSE_TOKENS)] = False
         return values, ~missing & values.isna(), special
     if col.kind == "category":
-        lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
-        folded = _fold(text)
-        # Arrow's dictionary lookup: the position of each folded value among the spellings.
-        where = pc.index_in(_arrow(folded), value_set=pa_arrow.array(list(lookup)))
-        codes = pc.take(pa_arrow.array(list(lookup.values()), type=pa_arrow.large_string()), where)
-        values = _strings(codes, text.index)
+        values = _strings(_category_codes(_arrow(_fold(text)), col), text.index)
         return values, ~missing & values.isna(), special
     return text, pd.Series(False, index=text.index), special
+
+
+def _per_row(
+    per_value: pa_arrow.Array, encoded: pa_arrow.DictionaryArray, missing: bool | None = None
+) -> pa_arrow.Array:
+    """A result per distinct value spread to the rows; a missing cell gets ``missing`` (else null).
+
+    >>> _per_row(pa_arrow.array([True, False]), pc.dictionary_encode(pa_arrow.array(["a", None, "b"])),
+    ...          missing=True).to_pylist()
+    [True, True, False]
+    """
+    spread = pc.take(per_value, encoded.indices)
+    return spread if missing is None else pc.fill_null(spread, missing)
+
+
+def _category_codes(folded: pa_arrow.Array, col: Col) -> pa_arrow.Array:
+    """Each folded text's category code (``大型`` → ``large``), null where it is none of them."""
+    lookup = {_norm_header(s): code for code, names in col.allowed.items() for s in (code, *names)}
+    # Arrow's dictionary lookup: the position of each folded value among the spellings.
+    where = pc.index_in(folded, value_set=pa_arrow.array(list(lookup)))
+    return pc.take(pa_arrow.array(list(lookup.values()), type=pa_arrow.large_string()), where)
+
+
+def _convert_encoded(
+    encoded: pa_arrow.DictionaryArray, index: pd.Index, col: Col
+) -> tuple[pd.Series, pd.Series, dict[str, pd.Series]]:
+    """:func:`_convert` for a text or category column given as distinct values and each row's
+    position among them (:func:`_encode_repeated`): each distinct text is cleaned, looked up
+    and checked once, and the rows are filled in at the end. Same results as :func:`_convert`.
+
+    >>> size = CUSTOMERS.by_name()["company_size"]
+    >>> values, bad, _ = _convert_encoded(pc.dictionary_encode(pa_arrow.array(["大型", " 小 ", "huge"])),
+    ...                                   pd.RangeIndex(3), size)
+    >>> values.tolist(), bad.tolist()
+    (['large', 'small', <NA>], [False, False, True])
+    """
+    distinct = pc.cast(encoded.dictionary, pa_arrow.large_string())
+    cleaned = _clean_values(distinct, fold=col.kind != "text" or col.name == "customer_id")
+    errors = pc.is_in(cleaned, value_set=pa_arrow.array(XLSX_ERRORS, type=pa_arrow.large_string()))
+    error_rows = np.asarray(_per_row(errors, encoded, missing=False), dtype=bool)
+    special = {"data.excel_error": pd.Series(error_rows, index=index)}
+    if col.kind == "text":
+        return _strings(_per_row(cleaned, encoded), index), pd.Series(False, index=index), special
+    # Which cells hold a value, from a spread of booleans: cheaper than spreading the texts.
+    given = ~np.asarray(_per_row(pc.is_null(cleaned), encoded, missing=True), dtype=bool)
+    values = _strings(_per_row(_category_codes(_fold_values(cleaned), col), encoded), index)
+    return values, given & values.isna(), special
 
 
 YYYYMMDD_RANGE = (19000101, 21001231)  # whole numbers read as yyyymmdd dates (CDNOW's 19970101)
@@ -1370,25 +1490,47 @@ def _clean_text(series: pd.Series, fold: bool = True) -> pd.Series:
     done by Arrow compute kernels over the whole column, not per string in Python.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        cleaned = _clean_text(series.cat.categories.to_series(), fold)
+        categories = series.cat.categories
+        cleaned = _clean_text(categories.to_series(), fold)
+        if _unchanged(cleaned, categories):
+            # Nothing to clean (the usual case): the categories are distinct already, and checking
+            # and renaming half a million of them again would cost a quarter of a second.
+            return series
         if cleaned.is_unique and cleaned.notna().all():
             # pd.Index keeps the string dtype (to_numpy would not): joins on the ids stay fast
             return series.cat.rename_categories(pd.Index(cleaned.array))
         series = series.astype("object")
     if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("string")  # numbers or mixed objects become their text
+    return _strings(_per_distinct(_arrow(series), lambda arr: _clean_values(arr, fold)), series.index)
 
-    def clean(arr: pa_arrow.Array) -> pa_arrow.Array:
-        if fold:
-            arr = pc.utf8_normalize(arr, form="NFKC")
-        arr = pc.utf8_trim_whitespace(arr)
-        # Only short cells can be NA tokens: the longer ones (most names) skip the NFKC pass.
-        short = pc.less_equal(pc.utf8_length(arr), max(map(len, NA_TOKENS)))
-        probe = arr if fold else pc.utf8_normalize(pc.if_else(short, arr, None), form="NFKC")
-        is_na = pc.fill_null(pc.is_in(pc.utf8_lower(probe), value_set=pa_arrow.array(NA_TOKENS)), False)
-        return pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr)
 
-    return _strings(_per_distinct(_arrow(series), clean), series.index)
+def _clean_values(arr: pa_arrow.Array, fold: bool = True) -> pa_arrow.Array:
+    """Each text stripped, NA tokens null, NFKC-folded with ``fold`` (:func:`_clean_text`).
+
+    >>> _clean_values(pa_arrow.array([" Ｃ1 ", "n/a", None])).to_pylist()
+    ['C1', None, None]
+    """
+    if fold:
+        arr = pc.utf8_normalize(arr, form="NFKC")
+    arr = pc.utf8_trim_whitespace(arr)
+    # Only short cells can be NA tokens: the longer ones (most names) skip the NFKC pass.
+    short = pc.less_equal(pc.utf8_length(arr), max(map(len, NA_TOKENS)))
+    probe = arr if fold else pc.utf8_normalize(pc.if_else(short, arr, None), form="NFKC")
+    is_na = pc.fill_null(pc.is_in(pc.utf8_lower(probe), value_set=pa_arrow.array(NA_TOKENS)), False)
+    return pc.if_else(is_na, pa_arrow.scalar(None, arr.type), arr)
+
+
+def _unchanged(cleaned: pd.Series, categories: pd.Index) -> bool:
+    """True when ``cleaned`` holds exactly ``categories``, in the same dtype, none missing.
+
+    >>> cats = pd.Index(["a", "b"], dtype="string[pyarrow]")
+    >>> _unchanged(_clean_text(cats.to_series()), cats), _unchanged(_clean_text(cats.to_series()), cats[::-1])
+    (True, False)
+    """
+    if cleaned.dtype != categories.dtype or cleaned.hasnans:
+        return False
+    return _arrow(cleaned).equals(_arrow(categories.to_series()))
 
 
 def _per_distinct(arr: pa_arrow.Array, kernel: Callable[[pa_arrow.Array], pa_arrow.Array]) -> pa_arrow.Array:
@@ -1399,15 +1541,35 @@ def _per_distinct(arr: pa_arrow.Array, kernel: Callable[[pa_arrow.Array], pa_arr
     >>> _per_distinct(pa_arrow.array(["a", "b", "a", None]), pc.utf8_upper).to_pylist()
     ['A', 'B', 'A', None]
     """
-    head = arr.slice(0, 1000)
-    if len(arr) > len(head) and pc.count_distinct(head).as_py() > len(head) // 2:
+    if not _repeats(arr):
         return kernel(arr)  # ids and names are mostly distinct: encoding them would be extra work
     encoded = pc.dictionary_encode(arr)
     return pc.take(kernel(encoded.dictionary), encoded.indices)
 
 
+def _repeats(arr: pa_arrow.Array) -> bool:
+    """True unless most of the first 1,000 values differ (ids, names): worth encoding.
+
+    >>> _repeats(pa_arrow.array(["a", "b"] * 1000)), _repeats(pa_arrow.array([str(i) for i in range(2000)]))
+    (True, False)
+    """
+    head = arr.slice(0, 1000)
+    return len(arr) <= len(head) or pc.count_distinct(head).as_py() <= len(head) // 2
+
+
 def _arrow(text: pd.Series) -> pa_arrow.Array:
-    return pa_arrow.array(text, from_pandas=True).cast(pa_arrow.large_string())
+    """A text column as one Arrow array (large strings).
+
+    A column built by appending rows or concatenating frames is held by pandas in pieces; it
+    is joined here, since the dictionary and lookup steps need one array.
+
+    >>> type(_arrow(pd.concat([pd.Series(["a"], dtype="string"), pd.Series(["b"], dtype="string")])))
+    <class 'pyarrow.lib.LargeStringArray'>
+    """
+    arr = pa_arrow.array(text, from_pandas=True)
+    if isinstance(arr, pa_arrow.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa_arrow.large_string())
 
 
 def _strings(arr: pa_arrow.Array, index: pd.Index) -> pd.Series:
@@ -1516,12 +1678,57 @@ def _not_duplicated(ids: pd.Series) -> pd.Series:
 
 
 def _validate(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    if _passes(frame, spec):
+        return []  # pandera would find nothing: it runs only where there is something to report
     try:
         # inplace: the frame is ours already; pandera would otherwise copy millions of rows.
         _schema(spec, frame.columns).validate(frame, lazy=True, inplace=True)
     except SchemaErrors as errors:
         return _problems_from(errors.failure_cases, frame, spec)
     return []
+
+
+def _passes(frame: pd.DataFrame, spec: TableSpec) -> bool:
+    """True when the table surely passes every rule of :func:`_schema`: one NumPy pass per rule.
+
+    pandera copies each column and builds failure tables even for a valid file, which costs
+    about 0.3 s on ten million rows. This answers False whenever a rule might fail (or cannot be
+    judged), and pandera then names the rows and values exactly as before.
+
+    >>> typed = pd.DataFrame({"satisfaction": [1, 5], "customer_id": ["C1", "C2"]})
+    >>> _passes(typed, CUSTOMERS), _passes(typed.assign(satisfaction=[1, 6]), CUSTOMERS)
+    (True, False)
+    """
+    try:
+        columns = all(_column_passes(frame[c.name], c) for c in spec.columns if c.name in frame.columns)
+        return columns and all(
+            _rule_passes(frame, check) for check in spec.checks if set(frame.columns).issuperset(check.needs)
+        )
+    except Exception:  # whatever a rule raises, pandera reports it as a failed check
+        return False
+
+
+def _column_passes(values: pd.Series, col: Col) -> bool:
+    """No missing cell where none may be, every number within ``low``–``high`` (missing cells
+    are not range-checked, as pandera's ``ignore_na``), no repeated id."""
+    missing = values.isna().to_numpy()
+    if not col.nullable and missing.any():
+        return False
+    if col.low is not None or col.high is not None:
+        if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            return False
+        number = values.to_numpy(dtype="float64", na_value=np.nan)
+        low = -np.inf if col.low is None else col.low
+        high = np.inf if col.high is None else col.high
+        if not (((number >= low) & (number <= high)) | missing).all():
+            return False
+    return col.kind != "id" or bool(_not_duplicated(values).all())
+
+
+def _rule_passes(frame: pd.DataFrame, check: RowCheck) -> bool:
+    """The row rule holds on every row (a plain bool result only: anything else goes to pandera)."""
+    ok = check.test(frame)
+    return isinstance(ok, pd.Series) and ok.dtype == bool and ok.index.equals(frame.index) and bool(ok.all())
 
 
 def _problems_from(cases: pd.DataFrame, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:

