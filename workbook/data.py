@@ -1443,7 +1443,7 @@ def _convert_encoded(
     # Which cells hold a value, from a spread of booleans: cheaper than spreading the texts.
     given = ~np.asarray(_per_row(pc.is_null(cleaned), encoded, missing=True), dtype=bool)
     values = _strings(_per_row(_category_codes(_fold_values(cleaned), col), encoded), index)
-    return values, given & values.isna(), special
+    return values, values.isna() & given, special
 
 
 YYYYMMDD_RANGE = (19000101, 21001231)  # whole numbers read as yyyymmdd dates (CDNOW's 19970101)
