@@ -256,15 +256,20 @@ def _rater_records(submissions: pd.DataFrame | Iterable[Mapping[str, Any]]) -> l
     return [(rater, answers) for rater, (_, answers) in sorted(last.items(), key=lambda kv: kv[1][0])]
 
 
-def _tidy_submissions(rows: Iterable[tuple[object, Mapping[str, object]]]) -> _Answers:
-    """``(who, {item: value or {part: value}})`` pairs as tidy answers, one per (item, part)."""
+def _tidy_submissions(rows: Iterable[tuple[object, Mapping[str, object]]], *, split: bool = True) -> _Answers:
+    """``(who, {item: value or {part: value}})`` pairs as tidy answers, one per (item, part);
+    ``split=False`` keeps a mapping given as a value whole (it is then refused as not a number)."""
     tidy = _Answers([], [], [], [])
     for who, answers in rows:
         for item, value in answers.items():
-            pairs = value.items() if isinstance(value, dict) else [(None, value)]
+            pairs = (
+                [(str(p), v) for p, v in value.items()]
+                if split and isinstance(value, Mapping)
+                else [(None, value)]
+            )
             for part, given in pairs:
                 tidy.respondent.append(who)
-                tidy.item.append(item)
+                tidy.item.append(str(item))
                 tidy.part.append(part)
                 tidy.value.append(given)
     return tidy
@@ -337,7 +342,8 @@ def score_submissions(
     given = [answers.get(SEGMENT_KEY) for _, answers in latest]
     segments = list(dict.fromkeys(s for s in given if not _missing(s)))
     rows = [(rater, {k: v for k, v in answers.items() if k != SEGMENT_KEY}) for rater, answers in latest]
-    return _score(instrument, _tidy_submissions(rows), segment=segments[-1] if segments else None, lang=lang)
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    return _score(inst, _tidy_submissions(rows), segment=segments[-1] if segments else None, lang=lang)
 
 
 def team_results(
@@ -440,8 +446,7 @@ def score(
     return _score(inst, _tidy(inst, responses), segment=segment, lang=lang)
 
 
-def _score(instrument: Instrument | str, tidy: _Answers, *, segment: str | None, lang: str | None):
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+def _score(inst: Instrument, tidy: _Answers, *, segment: str | None, lang: str | None) -> InstrumentResult:
     if inst.paired is None:
         tidy = tidy._replace(part=[None] * len(tidy.item))
     else:
@@ -498,15 +503,7 @@ def _tidy(inst: Instrument, responses: object) -> _Answers:
     """Answers as parallel lists ``respondent, item, part, value``, blanks dropped later."""
     paired = inst.paired is not None
     if isinstance(responses, Mapping):  # one respondent: a loop over items, not rows
-        tidy = _Answers([], [], [], [])
-        for item_id, value in responses.items():
-            split = paired and isinstance(value, Mapping)
-            for part, given in [(str(p), v) for p, v in value.items()] if split else [(None, value)]:
-                tidy.respondent.append(SINGLE_RESPONDENT)
-                tidy.item.append(str(item_id))
-                tidy.part.append(part)
-                tidy.value.append(given)
-        return tidy
+        return _tidy_submissions([(SINGLE_RESPONDENT, responses)], split=paired)
     if not hasattr(responses, "columns"):
         raise WorkbookInputError(
             inst.id, [Problem("instruments.responses_type", params={"type": type(responses).__name__})]
