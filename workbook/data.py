@@ -1204,7 +1204,7 @@ def _drop_total_rows(
         column = raw.iloc[:, c]
         if c in encoded:
             words = _is_total_values(encoded[c].dictionary)
-            hit |= np.asarray(pc.fill_null(pc.take(words, encoded[c].indices), False), dtype=bool)
+            hit |= np.asarray(_per_row(words, encoded[c], missing=False), dtype=bool)
         elif isinstance(column.dtype, pd.CategoricalDtype):
             words = _is_total(column.cat.categories.to_series().astype("string"))
             if words.any():  # most columns: no category is a total word, nothing to index
@@ -1544,7 +1544,7 @@ def _per_distinct(arr: pa_arrow.Array, kernel: Callable[[pa_arrow.Array], pa_arr
     if not _repeats(arr):
         return kernel(arr)  # ids and names are mostly distinct: encoding them would be extra work
     encoded = pc.dictionary_encode(arr)
-    return pc.take(kernel(encoded.dictionary), encoded.indices)
+    return _per_row(kernel(encoded.dictionary), encoded)
 
 
 def _repeats(arr: pa_arrow.Array) -> bool:
