@@ -727,3 +727,36 @@ def test_a_ledger_upload_names_its_assessment_date_and_the_outlying_dates_set_as
     assert "As of 2024-04-15" in app.source.value and "C005 2025-04-15" in app.source.value
     app.use_sample()  # the sample has no ledger: no assessment-date notice
     assert "2024-04-15" not in app.source.value
+
+
+def test_a_page_opening_gets_ipywidgets_own_reply_with_each_state_computed_once(monkeypatch):
+    """The widget states a page asks for as it opens: the same reply as ipywidgets', half the work."""
+    import ipywidgets as w
+    from ipywidgets.widgets.widget import Widget
+
+    page = w.VBox([w.Text(value="华东一组"), w.Image(value=b"\x89PNG\r\n\x1a\n chart bytes")])  # noqa: F841
+    ours = Widget._handle_control_comm_msg.__func__
+    assert ours.states_once  # installed by importing workbook.apps
+    computed, replies = [], []
+    get_state = Widget.get_state
+
+    def counted_get_state(self, *args, **kwargs):
+        computed.append(self)
+        return get_state(self, *args, **kwargs)
+
+    monkeypatch.setattr(Widget, "get_state", counted_get_state)
+
+    class ControlComm:
+        def send(self, data=None, buffers=None):
+            replies.append((data, [bytes(b) for b in buffers or []]))
+
+    monkeypatch.setattr(Widget, "_control_comm", ControlComm())
+    request = {"content": {"data": {"method": "request_states"}}}
+    counts = []
+    for handler in (ours, ours.ipywidgets_handler):
+        computed.clear()
+        handler(Widget, request)
+        counts.append(len(computed))
+    assert replies[0] == replies[1]  # states, buffer paths and the image's bytes, as ipywidgets sends them
+    assert b"chart bytes" in b"".join(replies[0][1])
+    assert counts[1] == 2 * counts[0] and counts[0] >= 5  # every widget once, not twice

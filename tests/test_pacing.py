@@ -1,5 +1,5 @@
 """The classroom kernel policies of workbook.pacing, without a server: a pool that shrinks after the
-first fill, and culling of kernels whose page stopped pinging."""
+first fill, culling of kernels whose page stopped pinging, and a page's connection to a real kernel."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from jupyter_server._tz import utcnow
 
 from tests.conftest import run_coroutine
-from workbook.pacing import PacedKernelManager
+from workbook.pacing import ClassroomKernelConnection, PacedKernelManager
 
 
 def manager(**config) -> PacedKernelManager:
@@ -134,3 +134,85 @@ def test_the_lighter_activity_watch_decides_as_jupyter_servers_own():
         seen[name] = steps
     assert seen["ours"] == seen["jupyter"]
     assert seen["ours"][1] == ("idle", False) and seen["ours"][3] == ("busy", True)
+
+
+def _connect_and_run(connection_class, code: str) -> tuple[list[str], list[tuple[str, dict]]]:
+    """Start a real kernel, connect a page to it with ``connection_class``, run ``code`` through it.
+
+    Returns the messages the server sent the kernel on its own (by type) before the page's request,
+    and the page's (channel, content) of every message that came back for that request.
+    """
+    import asyncio
+    import json
+
+    from jupyter_server.services.kernels.connection.base import (
+        deserialize_msg_from_ws_v1,
+        serialize_msg_to_ws_v1,
+    )
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+
+    class Page(KernelWebsocketHandler):
+        """The page's end of the websocket: what the connection writes to it (no browser behind it)."""
+
+        selected_subprotocol = "v1.kernel.websocket.jupyter.org"
+
+        def __init__(self):
+            self.received = []
+
+        def write_message(self, message, binary=False):
+            channel, parts = deserialize_msg_from_ws_v1(message)
+            self.received.append((channel, *(json.loads(part) for part in parts[:4])))
+
+    async def scenario():
+        manager = AsyncMappingKernelManager()
+        kernel_id = await manager.start_kernel(kernel_name="python3")
+        try:
+            page = Page()
+            connection = connection_class(parent=manager.get_kernel(kernel_id), websocket_handler=page)
+            asked, send = [], connection.session.send
+
+            def counted_send(stream, msg, *args, **kwargs):
+                asked.append(msg)
+                return send(stream, msg, *args, **kwargs)
+
+            connection.session.send = counted_send
+            await connection.prepare()
+            await connection.connect()
+            own = list(asked)
+            request = connection.session.msg("execute_request", {"code": code, "silent": False})
+            parts = [json.dumps(request[key], default=str).encode()
+                     for key in ("header", "parent_header", "metadata", "content")]  # fmt: skip
+            connection.handle_incoming_message(serialize_msg_to_ws_v1(parts, "shell"))
+            mine = request["header"]["msg_id"]
+
+            def answered():
+                return [(c, content) for c, _h, parent, _m, content in page.received
+                        if parent.get("msg_id") == mine]  # fmt: skip
+
+            for _ in range(200):  # the idle status after the reply is the last message of a request
+                if any(content.get("execution_state") == "idle" for _c, content in answered()):
+                    break
+                await asyncio.sleep(0.05)
+            connection.disconnect()
+            return own, answered()
+        finally:
+            await manager.shutdown_kernel(kernel_id, now=True)
+
+    return run_coroutine(scenario())
+
+
+def test_a_page_connecting_asks_its_kernel_once_and_loses_no_message():
+    """One kernel_info request per page instead of three or more, and the page's connection is
+    subscribed when it opens: the first request's every IOPub message reaches the page."""
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+    own, answered = _connect_and_run(ClassroomKernelConnection, "print('你好')")
+    channels = [channel for channel, _content in answered]
+    assert channels.count("shell") == 1  # the execute reply
+    assert {"name": "stdout", "text": "你好\n"} in [content for _c, content in answered]
+    states = [content["execution_state"] for _c, content in answered if "execution_state" in content]
+    assert states == ["busy", "idle"]
+    assert own == ["kernel_info_request"]
+    jupyter_own, _ = _connect_and_run(ZMQChannelsWebsocketConnection, "1")
+    assert jupyter_own.count("kernel_info_request") >= 3  # version, then a nudge on shell and control

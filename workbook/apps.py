@@ -97,6 +97,45 @@ def _security_log_to_server() -> None:
 _security_log_to_server()
 
 
+def _answer_state_requests_once() -> None:
+    """Have ipywidgets compute each widget's state once, not twice, when a page opens.
+
+    Every page asks its kernel for all widget states as it opens (the widget control message
+    ``request_states``). ipywidgets 8.1 answers after calling ``Widget.get_manager_state()`` and
+    dropping its result, so every state is computed twice: in a self-assessment kernel that was
+    about a third of the CPU a page's opening costs (profiled while a class opened its pages).
+    The reply is ipywidgets' own, built once; other control messages go to ipywidgets unchanged.
+    """
+    from ipywidgets.widgets.widget import Widget, _instances, _remove_buffers
+
+    ipywidgets_handler = Widget._handle_control_comm_msg.__func__
+    if getattr(ipywidgets_handler, "states_once", False):
+        return
+
+    def handle(cls, msg: dict) -> None:
+        if cls._control_comm is None or msg["content"]["data"].get("method") != "request_states":
+            return ipywidgets_handler(cls, msg)
+        states = {
+            widget.model_id: {
+                "model_name": widget._model_name,
+                "model_module": widget._model_module,
+                "model_module_version": widget._model_module_version,
+                "state": widget.get_state(drop_defaults=False),
+            }
+            for widget in list(_instances.values())
+        }
+        states, buffer_paths, buffers = _remove_buffers(states)
+        reply = {"method": "update_states", "states": states, "buffer_paths": buffer_paths}
+        cls._control_comm.send(reply, buffers=buffers)
+
+    handle.states_once = True
+    handle.ipywidgets_handler = ipywidgets_handler
+    Widget._handle_control_comm_msg = classmethod(handle)
+
+
+_answer_state_requests_once()
+
+
 def _lazy(name: str) -> ModuleType:
     """Module ``name``, loaded on its first use (the standard library's ``LazyLoader`` recipe).
 

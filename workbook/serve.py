@@ -129,6 +129,7 @@ def voila_config(options: ServeOptions) -> dict:
             "port": options.port,
             "port_retries": 0,
             "open_browser": False,
+            "kernel_websocket_connection_class": "workbook.pacing.ClassroomKernelConnection",
             "tornado_settings": {
                 "websocket_max_message_size": options.max_upload_mb * 2**20,
                 # XSRF checks stay on: workbook.voila_server gives the page its _xsrf cookie, which
