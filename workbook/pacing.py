@@ -193,7 +193,7 @@ class ClassroomKernelConnection(ZMQChannelsWebsocketConnection):
     Measured while 40 self-assessment pages opened at once on two cores (the opening only, as
     ``benchmarks/classroom.py`` opens them): the kernels' CPU-seconds for the burst went from 1.06
     to 0.71–0.90 and the server's from 0.69 to 0.44, and the median first render of
-    ``python -m benchmarks classroom`` from 1.02–1.16 s to 0.69–0.84 s.
+    ``python -m benchmarks classroom`` from 1.02–1.16 s to 0.69–1.02 s (six runs).
     """
 
     nudge_retry_s = Float(2.0, config=True, help="Seconds before an unanswered nudge is sent again.")
