@@ -25,7 +25,8 @@ SIZES = {"360x640": (360, 640), "390x844": (390, 844), "1366x768": (1366, 768)}
 MIN_TAP_PX = 40
 
 # For every answer control and every control of the join step: its box, whether it fits the
-# screen's width, and whether a tap at its centre reaches it (or its label). Each control is
+# screen's width, whether a container cuts part of it off, and whether a tap at its centre reaches
+# it (or its label). Each control is
 # scrolled into view first, as a finger would.
 CHECK_CONTROLS = """
 (selector) => {
@@ -39,9 +40,15 @@ CHECK_CONTROLS = """
     const label = el.closest("label");
     const reached = hit !== null &&
       (hit === el || el.contains(hit) || (label !== null && label.contains(hit)));
+    let clipped = null;  // an ancestor that hides part of the control (its overflow is not visible)
+    for (let a = el.parentElement; a && clipped === null; a = a.parentElement) {
+      const r = a.getBoundingClientRect();
+      const cuts = box.left < r.left - 0.5 || box.right > r.right + 0.5;
+      if (cuts && getComputedStyle(a).overflowX !== "visible") clipped = a.className || a.tagName;
+    }
     out.push({
       what: (el.textContent || el.placeholder || el.tagName).trim().slice(0, 30),
-      left: box.left, right: box.right, height: box.height, width, reached,
+      left: box.left, right: box.right, height: box.height, width, reached, clipped,
     });
   }
   return out;
@@ -73,6 +80,7 @@ def assert_fits(page, selector: str, size: str) -> None:
         assert c["left"] >= 0 and c["right"] <= c["width"] + 0.5, f"{size}: {c['what']!r} sticks out: {c}"
         assert c["height"] >= MIN_TAP_PX, f"{size}: {c['what']!r} is only {c['height']:.0f} px high"
         assert c["reached"], f"{size}: a tap on {c['what']!r} lands on something else: {c}"
+        assert c["clipped"] is None, f"{size}: {c['what']!r} is cut off by its container: {c}"
     scroll = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )

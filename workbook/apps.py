@@ -102,9 +102,9 @@ def _answer_state_requests_once() -> None:
 
     Every page asks its kernel for all widget states as it opens (the widget control message
     ``request_states``). ipywidgets 8.1 answers after calling ``Widget.get_manager_state()`` and
-    dropping its result, so every state is computed twice: in a self-assessment kernel that was
-    about a third of the CPU a page's opening costs (profiled while a class opened its pages).
-    The reply is ipywidgets' own, built once; other control messages go to ipywidgets unchanged.
+    dropping its result, so every state is computed twice. Built once, a self-assessment kernel
+    spends 13–14 ms of CPU on a page opening instead of 15–17 ms (one page reopened 300 times).
+    The reply is ipywidgets' own; other control messages go to ipywidgets unchanged.
     """
     from ipywidgets.widgets.widget import Widget, _instances, _remove_buffers
 
