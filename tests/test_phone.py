@@ -26,8 +26,7 @@ MIN_TAP_PX = 40
 
 # For every answer control and every control of the join step: its box, whether it fits the
 # screen's width, whether a container cuts part of it off, and whether a tap at its centre reaches
-# it (or its label). Each control is
-# scrolled into view first, as a finger would.
+# it (or its label). Each control is scrolled into view first, as a finger would.
 CHECK_CONTROLS = """
 (selector) => {
   const width = document.documentElement.clientWidth;
